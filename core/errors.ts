@@ -1,0 +1,47 @@
+import { ERRNO_BY_NAME, ERRNO_MESSAGES, ERRNO_NAMES } from "./errno.ts";
+
+/** A failed io_uring operation or setup, or use of a closed ring or pool. */
+export class UringError extends Error {
+  override name = "UringError";
+  /** Symbolic code: "ENOENT", "EBADF", …, or "ERING_CLOSED" for use after close. */
+  readonly code: string;
+  /** Positive errno (0 when there is none). */
+  readonly errno: number;
+  /** The operation that failed ("read", "openat", "setup", …). */
+  readonly op: string;
+
+  constructor(op: string, code: string, errno: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.op = op;
+    this.code = code;
+    this.errno = errno;
+  }
+}
+
+/**
+ * The one place a negative kernel result becomes an error. `detail` is
+ * appended to the message (a path, a hint naming the fix).
+ */
+export function uringError(op: string, res: number, detail?: string): UringError {
+  const errno = -res;
+  const code = ERRNO_NAMES[errno] ?? `E${errno}`;
+  const text = ERRNO_MESSAGES[errno] ?? `errno ${errno}`;
+  return new UringError(op, code, errno, `${op}: ${code}: ${text}${detail ? ` (${detail})` : ""}`);
+}
+
+export function closedError(op: string, what = "ring"): UringError {
+  return new UringError(op, "ERING_CLOSED", ERRNO_BY_NAME.EBADF, `${op}(): the ${what} is closed`);
+}
+
+export const ECANCELED = ERRNO_BY_NAME.ECANCELED;
+export const ETIME = ERRNO_BY_NAME.ETIME;
+export const EINTR = ERRNO_BY_NAME.EINTR;
+export const EAGAIN = ERRNO_BY_NAME.EAGAIN;
+export const EBUSY = ERRNO_BY_NAME.EBUSY;
+export const EINVAL = ERRNO_BY_NAME.EINVAL;
+export const ENOMEM = ERRNO_BY_NAME.ENOMEM;
+export const EPERM = ERRNO_BY_NAME.EPERM;
+export const ENOSYS = ERRNO_BY_NAME.ENOSYS;
+export const EFAULT = ERRNO_BY_NAME.EFAULT;
+export const ENOENT = ERRNO_BY_NAME.ENOENT;
+export const EALREADY = ERRNO_BY_NAME.EALREADY;

@@ -1,0 +1,69 @@
+// Page-aligned native memory (us_buf_alloc): what O_DIRECT needs, and
+// memory the garbage collector can never move or reuse while the kernel
+// writes into it. BufferPool (registered buffers) builds on this.
+import { closedError, uringError } from "./errors.ts";
+import { getNative, type Native } from "./native.ts";
+import { checkInteger, checkOptions } from "./validate.ts";
+
+const US_BUF_HUGE = 1;
+const US_BUF_THP = 2;
+const US_BUF_LOCK = 4;
+
+export interface NativeBufferOptions {
+  /** 2 MiB pages via MAP_HUGETLB (needs reserved huge pages; fails otherwise). */
+  hugePages?: boolean;
+  /** Ask for transparent huge pages (madvise MADV_HUGEPAGE). */
+  transparentHugePages?: boolean;
+  /** mlock the memory (counts against RLIMIT_MEMLOCK). */
+  lock?: boolean;
+}
+
+export class NativeBuffer implements Disposable {
+  readonly address: number;
+  readonly size: number;
+  readonly #native: Native;
+  #bytes: Uint8Array | undefined;
+
+  private constructor(native: Native, address: number, size: number) {
+    this.#native = native;
+    this.address = address;
+    this.size = size;
+    this.#bytes = new Uint8Array(native.bufferAt(address, size));
+  }
+
+  /** Allocates size bytes, page-aligned (2 MiB-aligned with hugePages), zero-filled. */
+  static alloc(size: number, options: NativeBufferOptions = {}): NativeBuffer {
+    const n = checkInteger("NativeBuffer.alloc", "size", size, 1, Number.MAX_SAFE_INTEGER);
+    const o = checkOptions("NativeBuffer.alloc", options);
+    const flags = (o.hugePages ? US_BUF_HUGE : 0) | (o.transparentHugePages ? US_BUF_THP : 0) | (o.lock ? US_BUF_LOCK : 0);
+    const native = getNative();
+    const out = new BigUint64Array(1);
+    const res = native.bufAlloc(n, flags, native.addressOf(out));
+    if (res < 0) throw uringError("NativeBuffer.alloc", res, o.lock ? "mlock counts against RLIMIT_MEMLOCK (ulimit -l)" : undefined);
+    return new NativeBuffer(native, Number(out[0]), n);
+  }
+
+  /** A Uint8Array over the memory (no copy). Throws once the buffer is closed. */
+  get bytes(): Uint8Array {
+    if (!this.#bytes) throw closedError("NativeBuffer.bytes", "buffer");
+    return this.#bytes;
+  }
+
+  get closed(): boolean {
+    return this.#bytes === undefined;
+  }
+
+  /**
+   * Unmaps the memory. Views obtained earlier must not be used afterwards;
+   * the caller must not close a buffer an in-flight operation uses.
+   */
+  close(): void {
+    if (!this.#bytes) return;
+    this.#bytes = undefined;
+    this.#native.bufFree(this.address, this.size);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

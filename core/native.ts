@@ -1,0 +1,61 @@
+// The one interface a runtime adapter implements (runtime-bun/, runtime-deno/).
+// Every method mirrors a function of native/include/uringshim.h and returns
+// its int32 result (-errno on failure); addresses are plain numbers (exact
+// below 2^53, which covers x86-64 and arm64 user space).
+
+export interface Waiter {
+  /** Operations are in flight: deliver wake-ups and keep the process alive. */
+  arm(): void;
+  /** Nothing in flight: stop keeping the process alive. */
+  disarm(): void;
+  /**
+   * Stop for good. The adapter guarantees onWake is never called after
+   * this returns, and calls closeEventfd() once the eventfd is no longer
+   * read by anything it started.
+   */
+  close(closeEventfd: () => void): void;
+}
+
+export interface Native {
+  readonly runtime: "bun" | "deno";
+  setup(entries: number, params: number): number;
+  enter(ringFd: number, toSubmit: number, minComplete: number, flags: number): number;
+  enterTimeout(ringFd: number, toSubmit: number, minComplete: number, flags: number, timeoutNs: number): number;
+  register(ringFd: number, opcode: number, arg: number, nrArgs: number): number;
+  registerEventfd(ringFd: number, eventFd: number): number;
+  unregisterEventfd(ringFd: number): number;
+  mmapRings(ringFd: number, params: number, shadow: number, ctx: number): number;
+  mmapEnter(ctx: number, minComplete: number, flags: number, timeoutNs: number): number;
+  munmapRings(ctx: number): number;
+  eventfd(initval: number, nonblock: boolean): number;
+  eventfdWrite(eventFd: number, value: number): number;
+  bufAlloc(size: number, flags: number, out: number): number;
+  bufFree(addr: number, size: number): number;
+  close(fd: number): number;
+  /** Host address of a buffer's first byte (it must stay referenced while the kernel uses it). */
+  addressOf(buffer: ArrayBufferView | ArrayBuffer): number;
+  /** An ArrayBuffer over native memory (no copy); valid until that memory is freed. */
+  bufferAt(addr: number, length: number): ArrayBuffer;
+  /**
+   * Wake-up primitive: calls onWake on the JS thread whenever the eventfd
+   * may have been signalled. waiterMem is US_WAITER_SIZE bytes of memory
+   * that outlives the waiter.
+   */
+  createWaiter(eventFd: number, waiterMem: number, onWake: () => void): Waiter;
+}
+
+let bound: Native | undefined;
+
+/** Called once by the runtime adapter's mod.ts. */
+export function bindNative(native: Native): void {
+  bound = native;
+}
+
+export function getNative(): Native {
+  if (!bound) {
+    throw new Error(
+      'uringshim: no runtime adapter is bound; import "uringshim" (or runtime-bun/mod.ts / runtime-deno/mod.ts), not core/ directly',
+    );
+  }
+  return bound;
+}

@@ -1,0 +1,176 @@
+// One ring's memory and syscalls: a WebAssembly instance whose fixed memory
+// holds the rings (IORING_SETUP_NO_MMAP) or a shadow of kernel-mapped rings
+// (mmap mode), the ring fd, and the submit/reap primitives both APIs share.
+import {
+  IORING_ENTER_GETEVENTS, IORING_ENTER_SQ_WAKEUP, IORING_SETUP_CQSIZE, IORING_SETUP_NO_MMAP,
+  IORING_SETUP_NO_SQARRAY, IORING_SETUP_SQPOLL, IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP,
+} from "./constants.ts";
+import { EFAULT, EINVAL, uringError } from "./errors.ts";
+import type { Native } from "./native.ts";
+import { setupError } from "./setup-errors.ts";
+import { instantiate, ringMemoryBytes, type UringWasm } from "./wasm.ts";
+
+export type RingMode = "no-mmap" | "mmap";
+
+export interface CoreSetup {
+  sqEntries: number; // power of two
+  cqEntries: number; // power of two >= sqEntries
+  flags: number; // setup flags other than NO_MMAP / NO_SQARRAY
+  sqThreadCpu: number;
+  sqThreadIdle: number;
+  mode: "auto" | RingMode;
+}
+
+const WASM_PAGE = 65536;
+// params offsets read back after setup (struct io_uring_params)
+const P_SQ_ENTRIES = 0;
+const P_CQ_ENTRIES = 4;
+const P_FEATURES = 20;
+
+export class RingCore {
+  readonly completions: Int32Array;
+  readonly #view: DataView;
+  #closed = false;
+
+  private constructor(
+    readonly native: Native,
+    readonly wasm: UringWasm,
+    readonly memory: WebAssembly.Memory,
+    readonly base: number,
+    readonly fd: number,
+    readonly mode: RingMode,
+    readonly setupFlags: number,
+    readonly features: number,
+    readonly sqEntries: number,
+    readonly cqEntries: number,
+  ) {
+    this.completions = new Int32Array(memory.buffer, wasm.completionsAt(), wasm.completionCapacity.value * 4);
+    this.#view = new DataView(memory.buffer);
+  }
+
+  /** Sets up a ring, preferring NO_MMAP and NO_SQARRAY, falling back as the kernel requires. */
+  static open(native: Native, req: CoreSetup): RingCore {
+    const modes: RingMode[] = req.mode === "auto" ? ["no-mmap", "mmap"] : [req.mode];
+    let lastRes = 0;
+    for (const mode of modes) {
+      // NO_SQARRAY is 6.6+, NO_MMAP 6.5+: an older kernel answers EINVAL.
+      for (const sqArray of [IORING_SETUP_NO_SQARRAY, 0]) {
+        const flags = req.flags | IORING_SETUP_CQSIZE | sqArray | (mode === "no-mmap" ? IORING_SETUP_NO_MMAP : 0);
+        const res = RingCore.#trySetup(native, req, mode, flags);
+        if (res instanceof RingCore) return res;
+        lastRes = res;
+        // Only a flag the kernel does not know (EINVAL), or NO_MMAP memory it
+        // will not take (6.5–6.9 need physically contiguous pages), moves on.
+        if (res !== -EINVAL && !(res === -EFAULT && mode === "no-mmap")) throw setupError(res, req.sqEntries, req.cqEntries);
+      }
+    }
+    throw setupError(lastRes, req.sqEntries, req.cqEntries);
+  }
+
+  static #trySetup(native: Native, req: CoreSetup, mode: RingMode, flags: number): RingCore | number {
+    const bytes = ringMemoryBytes(req.sqEntries, req.cqEntries, flags);
+    const pages = Math.ceil(bytes / WASM_PAGE);
+    // initial == maximum: the memory can never grow, so its address never moves.
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const wasm = instantiate(memory);
+    wasm.ringLayout(req.sqEntries, req.cqEntries, flags);
+    const base = native.addressOf(memory.buffer);
+    if (base % 4096 !== 0) return -EFAULT; // the kernel needs page-aligned ring memory
+    const params = base + wasm.prepareParams(req.cqEntries, flags, req.sqThreadCpu, req.sqThreadIdle, base);
+    const fd = native.setup(req.sqEntries, params);
+    if (fd < 0) return fd;
+    const view = new DataView(memory.buffer);
+    const p = wasm.PARAMS_AT.value;
+    const sq = view.getUint32(p + P_SQ_ENTRIES, true);
+    const cq = view.getUint32(p + P_CQ_ENTRIES, true);
+    const features = view.getUint32(p + P_FEATURES, true);
+    if (sq !== req.sqEntries || cq !== req.cqEntries) {
+      native.close(fd);
+      throw uringError("setup", -EINVAL, `kernel gave ${sq}/${cq} entries for ${req.sqEntries}/${req.cqEntries}`);
+    }
+    if (mode === "mmap") {
+      const res = native.mmapRings(fd, params, base + wasm.regionRings.value, base + wasm.MMAP_CTX_AT.value);
+      if (res < 0) {
+        native.close(fd);
+        throw uringError("setup", res, "mapping the kernel rings");
+      }
+      wasm.initShadowRing(flags);
+    } else {
+      wasm.initKernelRing();
+    }
+    return new RingCore(native, wasm, memory, base, fd, mode, flags, features, sq, cq);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get sqpoll(): boolean {
+    return (this.setupFlags & IORING_SETUP_SQPOLL) !== 0;
+  }
+
+  /**
+   * Publishes queued SQEs and enters the kernel when there is something to
+   * do: SQEs to submit, completions to wait for, or overflowed CQEs to
+   * flush. Returns the kernel's result (SQEs consumed, or -errno).
+   */
+  submit(minComplete = 0, extraFlags = 0, timeoutNs = -1): number {
+    const w = this.wasm;
+    if (this.mode === "mmap") {
+      w.flushSq();
+      return this.native.mmapEnter(this.base + w.MMAP_CTX_AT.value, minComplete, extraFlags, timeoutNs);
+    }
+    let toSubmit = w.flushSq();
+    let flags = extraFlags;
+    if (minComplete > 0) flags |= IORING_ENTER_GETEVENTS;
+    const sqFlags = w.sqFlags();
+    if (sqFlags & IORING_SQ_CQ_OVERFLOW) flags |= IORING_ENTER_GETEVENTS;
+    if (this.sqpoll) {
+      // The poller consumes the SQ itself; enter only to wake it or to wait.
+      if (toSubmit > 0 && sqFlags & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
+      toSubmit = 0;
+      if (flags === 0) return 0;
+    } else if (toSubmit === 0 && flags === 0) {
+      return 0;
+    }
+    if (timeoutNs >= 0) return this.native.enterTimeout(this.fd, toSubmit, minComplete, flags, timeoutNs);
+    return this.native.enter(this.fd, toSubmit, minComplete, flags);
+  }
+
+  /**
+   * Drains up to max CQEs into `completions` (4 int32 per CQE: user_data
+   * lo, user_data hi, res, flags), advancing the CQ head once. Flushes
+   * overflowed CQEs the kernel is holding when the ring looks empty.
+   */
+  reap(max: number): number {
+    const w = this.wasm;
+    if (this.mode === "mmap") this.native.mmapEnter(this.base + w.MMAP_CTX_AT.value, 0, 0, -1);
+    let n = w.reap(max);
+    if (n === 0 && w.sqFlags() & IORING_SQ_CQ_OVERFLOW) {
+      this.submit(0, IORING_ENTER_GETEVENTS);
+      n = w.reap(max);
+    }
+    return n;
+  }
+
+  /** Address (host) of this ring's scratch area for native out-parameters. */
+  get scratch(): number {
+    return this.base + this.wasm.SCRATCH_AT.value;
+  }
+
+  get waiterMemory(): number {
+    return this.base + this.wasm.WAITER_AT.value;
+  }
+
+  readU64(hostAddr: number): number {
+    return Number(this.#view.getBigUint64(hostAddr - this.base, true));
+  }
+
+  /** Releases the ring. The caller has already collected every CQE it cares about. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.mode === "mmap") this.native.munmapRings(this.base + this.wasm.MMAP_CTX_AT.value);
+    this.native.close(this.fd);
+  }
+}

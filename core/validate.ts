@@ -1,0 +1,95 @@
+// Argument checks that run before anything reaches the kernel. Each error
+// names the function and the argument.
+
+const MAX_U32 = 0xffff_ffff;
+const MAX_I32 = 0x7fff_ffff;
+
+function describe(value: unknown): string {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+  if (value === null || typeof value !== "object") return String(value);
+  return Object.prototype.toString.call(value);
+}
+
+/** An integer in [min, max]; bigint accepted when it fits in 2^53. */
+export function checkInteger(fn: string, name: string, value: unknown, min: number, max: number): number {
+  let n: number;
+  if (typeof value === "number") n = value;
+  else if (typeof value === "bigint") {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw new RangeError(`${fn}(): ${name} must be in [${min}, ${max}], got ${describe(value)}`);
+    }
+    n = Number(value);
+  } else throw new TypeError(`${fn}(): ${name} must be a number, got ${describe(value)}`);
+  if (!Number.isInteger(n)) throw new RangeError(`${fn}(): ${name} must be an integer, got ${describe(value)}`);
+  if (n < min || n > max) throw new RangeError(`${fn}(): ${name} must be in [${min}, ${max}], got ${describe(value)}`);
+  return n;
+}
+
+export function checkFd(fn: string, value: unknown, name = "fd"): number {
+  return checkInteger(fn, name, value, 0, MAX_I32);
+}
+
+/** A directory fd for *at(): AT_FDCWD (-100) or an open fd. */
+export function checkDirFd(fn: string, value: unknown, name = "dirfd"): number {
+  if (value === -100) return -100;
+  return checkInteger(fn, name, value, 0, MAX_I32);
+}
+
+/** A file offset: -1 (the current position, for streams) or [0, 2^53). */
+export function checkOffset(fn: string, value: unknown, name = "offset"): number {
+  return checkInteger(fn, name, value, -1, Number.MAX_SAFE_INTEGER);
+}
+
+export function checkU32(fn: string, name: string, value: unknown): number {
+  return checkInteger(fn, name, value, 0, MAX_U32);
+}
+
+export function checkFlags(fn: string, name: string, value: unknown): number {
+  return checkInteger(fn, name, value, -0x8000_0000, MAX_U32) | 0;
+}
+
+/**
+ * The bytes of an ArrayBuffer or view, as a Uint8Array over the same
+ * memory. Rejects detached buffers and lengths io_uring cannot express
+ * (the SQE length is 32 bits: never truncate silently).
+ */
+export function checkBuffer(fn: string, value: unknown, name = "buf"): Uint8Array {
+  const backing = ArrayBuffer.isView(value) ? value.buffer : value;
+  if (backing instanceof ArrayBuffer && backing.detached) throw new TypeError(`${fn}(): ${name} is detached`);
+  let bytes: Uint8Array;
+  if (value instanceof Uint8Array) bytes = value;
+  else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  else if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
+    bytes = new Uint8Array(value);
+  } else throw new TypeError(`${fn}(): ${name} must be an ArrayBuffer or a typed array/DataView, got ${describe(value)}`);
+  if (bytes.byteLength > MAX_U32) {
+    throw new RangeError(`${fn}(): ${name} is ${bytes.byteLength} bytes; one io_uring operation moves at most ${MAX_U32}`);
+  }
+  return bytes;
+}
+
+export function checkBufferList(fn: string, value: unknown, name = "buffers"): Uint8Array[] {
+  if (!Array.isArray(value)) throw new TypeError(`${fn}(): ${name} must be an array of buffers, got ${describe(value)}`);
+  if (value.length === 0) throw new RangeError(`${fn}(): ${name} must not be empty`);
+  if (value.length > 1024) throw new RangeError(`${fn}(): ${name} has ${value.length} buffers; IOV_MAX is 1024`);
+  return value.map((b, i) => checkBuffer(fn, b, `${name}[${i}]`));
+}
+
+/** A path as the NUL-terminated UTF-8 the kernel reads. */
+export function encodePath(fn: string, value: unknown, name = "path"): Uint8Array {
+  if (typeof value !== "string") throw new TypeError(`${fn}(): ${name} must be a string, got ${describe(value)}`);
+  if (value.includes("\0")) throw new TypeError(`${fn}(): ${name} must not contain NUL characters`);
+  const encoded = new TextEncoder().encode(value);
+  if (encoded.length >= 4096) throw new RangeError(`${fn}(): ${name} is ${encoded.length} bytes; PATH_MAX is 4096`);
+  // An ArrayBuffer-backed copy: its memory never moves while it is referenced.
+  const out = new Uint8Array(new ArrayBuffer(encoded.length + 1));
+  out.set(encoded);
+  return out;
+}
+
+export function checkOptions(fn: string, value: unknown, name = "options"): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object") throw new TypeError(`${fn}(): ${name} must be an object, got ${describe(value)}`);
+  return value as Record<string, unknown>;
+}

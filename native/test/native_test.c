@@ -1,0 +1,588 @@
+/*
+ * native-test: drives liburingshim.so through its exported ABI only, the
+ * way the FFI adapters do. Prints "native: N passed, M failed".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uringshim.h"
+
+/* Headers older than 6.5 call the NO_MMAP user_addr fields resv2. */
+#ifndef IORING_SETUP_NO_MMAP
+#define IORING_SETUP_NO_MMAP (1U << 14)
+#define user_addr resv2
+#endif
+#ifndef IORING_SETUP_NO_SQARRAY
+#define IORING_SETUP_NO_SQARRAY (1U << 16)
+#endif
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                   \
+	do {                                                               \
+		if (cond) {                                                \
+			passed++;                                          \
+		} else {                                                   \
+			failed++;                                          \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __func__,      \
+				__LINE__, #cond);                          \
+			fprintf(stderr, __VA_ARGS__);                      \
+			fputc('\n', stderr);                               \
+		}                                                          \
+	} while (0)
+
+static int has_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	return fl >= 0 && (fl & FD_CLOEXEC);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- shadow ring helpers: what the WebAssembly core does in JS ---- */
+
+struct shadow {
+	unsigned char *base;
+	size_t size;
+	uint32_t sq_entries, cq_entries, sqe_size, cqe_size;
+};
+
+static uint32_t *sw(struct shadow *s, size_t off)
+{
+	return (uint32_t *)(s->base + off);
+}
+
+static struct io_uring_sqe *shadow_sqe(struct shadow *s, uint32_t idx)
+{
+	return (struct io_uring_sqe *)(s->base + US_SHADOW_SQES +
+				       (size_t)(idx & (s->sq_entries - 1)) * s->sqe_size);
+}
+
+static struct io_uring_cqe *shadow_cqe(struct shadow *s, uint32_t idx)
+{
+	return (struct io_uring_cqe *)(s->base + US_SHADOW_SQES +
+				       (size_t)s->sq_entries * s->sqe_size +
+				       (size_t)(idx & (s->cq_entries - 1)) * s->cqe_size);
+}
+
+/* Queue one SQE in the shadow ring and publish the tail (release). */
+static struct io_uring_sqe *shadow_push(struct shadow *s)
+{
+	uint32_t tail = __atomic_load_n(sw(s, US_SHADOW_SQ_TAIL), __ATOMIC_RELAXED);
+	struct io_uring_sqe *sqe = shadow_sqe(s, tail);
+
+	memset(sqe, 0, s->sqe_size);
+	return sqe;
+}
+
+static void shadow_publish(struct shadow *s, uint32_t n)
+{
+	uint32_t *t = sw(s, US_SHADOW_SQ_TAIL);
+
+	__atomic_store_n(t, *t + n, __ATOMIC_RELEASE);
+}
+
+/* Pop one shadow CQE into *out; 0 if none. */
+static int shadow_pop(struct shadow *s, struct io_uring_cqe *out)
+{
+	uint32_t head = __atomic_load_n(sw(s, US_SHADOW_CQ_HEAD), __ATOMIC_RELAXED);
+	uint32_t tail = __atomic_load_n(sw(s, US_SHADOW_CQ_TAIL), __ATOMIC_ACQUIRE);
+
+	if (head == tail)
+		return 0;
+	*out = *shadow_cqe(s, head);
+	__atomic_store_n(sw(s, US_SHADOW_CQ_HEAD), head + 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
+static int shadow_alloc(struct shadow *s, const struct io_uring_params *p)
+{
+	uint64_t addr;
+	int32_t r;
+
+	s->sq_entries = p->sq_entries;
+	s->cq_entries = p->cq_entries;
+	s->sqe_size = (p->flags & IORING_SETUP_SQE128) ? 128 : 64;
+	s->cqe_size = (p->flags & IORING_SETUP_CQE32) ? 32 : 16;
+	s->size = US_SHADOW_SQES + (size_t)s->sq_entries * s->sqe_size +
+		  (size_t)s->cq_entries * s->cqe_size;
+	r = us_buf_alloc(s->size, 0, &addr);
+	if (r < 0)
+		return r;
+	s->base = (unsigned char *)(uintptr_t)addr;
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_mmap_mode(uint32_t extra_flags, const char *label)
+{
+	struct io_uring_params p;
+	_Alignas(8) unsigned char ctx[US_MMAP_CTX_SIZE];
+	struct shadow s;
+	struct io_uring_cqe cqe;
+	char path[] = "/tmp/uringshim-test-XXXXXX";
+	char wbuf[64], rbuf[64];
+	int fd, tfd, r, got;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = extra_flags;
+	fd = us_setup(8, &p);
+	if (fd == -EINVAL && (extra_flags & IORING_SETUP_NO_SQARRAY)) {
+		printf("skip %s: kernel lacks the flag\n", label);
+		return;
+	}
+	CHECK(fd >= 0, "%s: us_setup %d", label, fd);
+	if (fd < 0)
+		return;
+	CHECK(has_cloexec(fd), "%s: ring fd lacks FD_CLOEXEC", label);
+	CHECK(shadow_alloc(&s, &p) == 0, "%s: shadow alloc", label);
+	memset(s.base, 0xa5, US_SHADOW_SQES); /* header must be (re)initialised */
+	r = us_mmap_rings(fd, &p, s.base, ctx);
+	CHECK(r == 0, "%s: us_mmap_rings %d", label, r);
+	if (r)
+		goto out;
+	CHECK(*sw(&s, US_SHADOW_SQ_ENTRIES) == p.sq_entries &&
+	      *sw(&s, US_SHADOW_CQ_ENTRIES) == p.cq_entries,
+	      "%s: shadow entries %u/%u", label, *sw(&s, US_SHADOW_SQ_ENTRIES),
+	      *sw(&s, US_SHADOW_CQ_ENTRIES));
+	CHECK(*sw(&s, US_SHADOW_SQ_HEAD) == 0 && *sw(&s, US_SHADOW_CQ_TAIL) == 0 &&
+	      *sw(&s, 40) == 0, "%s: shadow header not zeroed", label);
+
+	/* NOP round trip */
+	struct io_uring_sqe *sqe = shadow_push(&s);
+	sqe->opcode = IORING_OP_NOP;
+	sqe->user_data = 0x1234567890abcdefULL;
+	shadow_publish(&s, 1);
+	r = us_mmap_enter(ctx, 1, 0, -1);
+	CHECK(r == 1, "%s: nop enter %d", label, r);
+	CHECK(*sw(&s, US_SHADOW_SQ_HEAD) == 1, "%s: sq_head %u", label,
+	      *sw(&s, US_SHADOW_SQ_HEAD));
+	got = shadow_pop(&s, &cqe);
+	CHECK(got && cqe.res == 0 && cqe.user_data == 0x1234567890abcdefULL,
+	      "%s: nop cqe got=%d res=%d ud=%llx", label, got, cqe.res,
+	      (unsigned long long)cqe.user_data);
+
+	/* write then read a temp file, linked so the read sees the write */
+	tfd = mkostemp(path, O_CLOEXEC);
+	CHECK(tfd >= 0, "%s: mkostemp", label);
+	if (tfd < 0)
+		goto unmap;
+	unlink(path);
+	for (int i = 0; i < (int)sizeof(wbuf); i++)
+		wbuf[i] = (char)(i * 7 + 1);
+	memset(rbuf, 0, sizeof(rbuf));
+	sqe = shadow_push(&s);
+	sqe->opcode = IORING_OP_WRITE;
+	sqe->fd = tfd;
+	sqe->addr = (uint64_t)(uintptr_t)wbuf;
+	sqe->len = sizeof(wbuf);
+	sqe->off = 0;
+	sqe->flags = IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	shadow_publish(&s, 1);
+	sqe = shadow_push(&s);
+	sqe->opcode = IORING_OP_READ;
+	sqe->fd = tfd;
+	sqe->addr = (uint64_t)(uintptr_t)rbuf;
+	sqe->len = sizeof(rbuf);
+	sqe->off = 0;
+	sqe->user_data = 2;
+	shadow_publish(&s, 1);
+	r = us_mmap_enter(ctx, 2, 0, 1000000000LL);
+	CHECK(r == 2, "%s: write+read enter %d", label, r);
+	int seen = 0;
+	for (int tries = 0; tries < 100 && seen != 3; tries++) {
+		while (shadow_pop(&s, &cqe)) {
+			CHECK((cqe.user_data == 1 || cqe.user_data == 2) &&
+			      cqe.res == (int)sizeof(wbuf),
+			      "%s: rw cqe ud=%llu res=%d", label,
+			      (unsigned long long)cqe.user_data, cqe.res);
+			seen |= 1 << (cqe.user_data - 1);
+		}
+		if (seen != 3)
+			us_mmap_enter(ctx, 1, 0, 10000000LL);
+	}
+	CHECK(seen == 3, "%s: saw cqes mask %d", label, seen);
+	CHECK(!memcmp(wbuf, rbuf, sizeof(wbuf)), "%s: read data mismatch", label);
+	close(tfd);
+
+	/* Full shadow CQ: more CQEs than room must not hang, only fill it. */
+	uint32_t n = s.cq_entries + 4; /* > cq_entries; sq has 8, so in rounds */
+	uint32_t done = 0, queued = 0;
+	double t0 = now_s();
+	while (queued < n && now_s() - t0 < 5) {
+		uint32_t room = s.sq_entries - (*sw(&s, US_SHADOW_SQ_TAIL) -
+						__atomic_load_n(sw(&s, US_SHADOW_SQ_HEAD), __ATOMIC_ACQUIRE));
+		for (; room && queued < n; room--, queued++) {
+			sqe = shadow_push(&s);
+			sqe->opcode = IORING_OP_NOP;
+			sqe->user_data = 100 + queued;
+			shadow_publish(&s, 1);
+		}
+		r = us_mmap_enter(ctx, 1, 0, 100000000LL);
+		CHECK(r >= 0 || r == -ETIME, "%s: flood enter %d", label, r);
+	}
+	uint32_t full = *sw(&s, US_SHADOW_CQ_TAIL) - *sw(&s, US_SHADOW_CQ_HEAD);
+	CHECK(full == s.cq_entries, "%s: shadow cq holds %u of %u", label, full,
+	      s.cq_entries);
+	uint32_t expect = 100;
+	while (now_s() - t0 < 5 && done < n) {
+		while (shadow_pop(&s, &cqe)) {
+			CHECK(cqe.user_data == expect && cqe.res == 0,
+			      "%s: flood cqe order ud=%llu want %u", label,
+			      (unsigned long long)cqe.user_data, expect);
+			expect++;
+			done++;
+		}
+		if (done < n)
+			us_mmap_enter(ctx, 0, 0, -1);
+	}
+	CHECK(done == n, "%s: flood reaped %u of %u", label, done, n);
+
+	/* nothing queued, nothing to wait for: no syscall, returns 0 */
+	r = us_mmap_enter(ctx, 0, 0, -1);
+	CHECK(r == 0, "%s: idle enter %d", label, r);
+	/* min_complete with nothing in flight: the timeout fires */
+	r = us_mmap_enter(ctx, 1, 0, 5000000LL);
+	CHECK(r == -ETIME, "%s: timeout enter %d", label, r);
+
+unmap:
+	CHECK(us_munmap_rings(ctx) == 0, "%s: munmap", label);
+	CHECK(us_munmap_rings(ctx) == -EINVAL, "%s: double munmap", label);
+	us_buf_free(s.base, s.size);
+out:
+	CHECK(us_close(fd) == 0, "%s: close", label);
+}
+
+static void test_no_mmap(void)
+{
+	struct io_uring_params p;
+	uint64_t sqes_addr, rings_addr;
+	const uint32_t entries = 8, cq_entries = 16;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t sqes_sz = (size_t)page;
+	size_t rings_sz = ((4096 + cq_entries * 16 + entries * 4 + page - 1) & ~(size_t)(page - 1)) + page;
+	int fd, r;
+
+	CHECK(us_buf_alloc(sqes_sz, 0, &sqes_addr) == 0, "sqes alloc");
+	CHECK(us_buf_alloc(rings_sz, 0, &rings_addr) == 0, "rings alloc");
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_NO_MMAP | IORING_SETUP_CQSIZE;
+	p.cq_entries = cq_entries;
+	p.sq_off.user_addr = sqes_addr;
+	p.cq_off.user_addr = rings_addr;
+	fd = us_setup(entries, &p);
+	if (fd == -EINVAL) {
+		printf("skip no_mmap: kernel rejected NO_MMAP\n");
+		goto out;
+	}
+	CHECK(fd >= 0, "no_mmap setup %d", fd);
+	if (fd < 0)
+		goto out;
+	CHECK(has_cloexec(fd), "no_mmap fd lacks FD_CLOEXEC");
+
+	unsigned char *rings = (unsigned char *)(uintptr_t)rings_addr;
+	struct io_uring_sqe *sqes = (struct io_uring_sqe *)(uintptr_t)sqes_addr;
+	uint32_t *sq_tail = (uint32_t *)(rings + p.sq_off.tail);
+	uint32_t *sq_mask = (uint32_t *)(rings + p.sq_off.ring_mask);
+	uint32_t *sq_array = (uint32_t *)(rings + p.sq_off.array);
+	uint32_t *cq_head = (uint32_t *)(rings + p.cq_off.head);
+	uint32_t *cq_tail = (uint32_t *)(rings + p.cq_off.tail);
+	uint32_t *cq_mask = (uint32_t *)(rings + p.cq_off.ring_mask);
+	struct io_uring_cqe *cqes = (struct io_uring_cqe *)(rings + p.cq_off.cqes);
+
+	uint32_t t = *sq_tail, idx = t & *sq_mask;
+	memset(&sqes[idx], 0, sizeof(sqes[idx]));
+	sqes[idx].opcode = IORING_OP_NOP;
+	sqes[idx].user_data = 77;
+	sq_array[idx] = idx;
+	__atomic_store_n(sq_tail, t + 1, __ATOMIC_RELEASE);
+	r = us_enter(fd, 1, 1, IORING_ENTER_GETEVENTS);
+	CHECK(r == 1, "no_mmap enter %d", r);
+	uint32_t h = *cq_head;
+	uint32_t ct = __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE);
+	CHECK(ct - h == 1, "no_mmap cq has %u", ct - h);
+	if (ct != h) {
+		struct io_uring_cqe *c = &cqes[h & *cq_mask];
+		CHECK(c->user_data == 77 && c->res == 0, "no_mmap cqe ud=%llu res=%d",
+		      (unsigned long long)c->user_data, c->res);
+		__atomic_store_n(cq_head, h + 1, __ATOMIC_RELEASE);
+	}
+	CHECK(us_mmap_rings(fd, &p, NULL, NULL) == -EFAULT, "mmap_rings null args");
+	{
+		_Alignas(64) unsigned char sh[4096];
+		_Alignas(8) unsigned char ctx[US_MMAP_CTX_SIZE];
+		CHECK(us_mmap_rings(fd, &p, sh, ctx) == -EINVAL,
+		      "mmap_rings on a NO_MMAP ring must fail");
+	}
+	CHECK(us_close(fd) == 0, "no_mmap close");
+out:
+	CHECK(us_buf_free((void *)(uintptr_t)sqes_addr, sqes_sz) == 0, "sqes free");
+	CHECK(us_buf_free((void *)(uintptr_t)rings_addr, rings_sz) == 0, "rings free");
+}
+
+static void test_enter_timeout(void)
+{
+	struct io_uring_params p;
+	int fd, r;
+	double t0;
+
+	memset(&p, 0, sizeof(p));
+	fd = us_setup(4, &p);
+	CHECK(fd >= 0, "setup %d", fd);
+	if (fd < 0)
+		return;
+	t0 = now_s();
+	r = us_enter_timeout(fd, 0, 1, IORING_ENTER_GETEVENTS, 20000000LL);
+	double dt = now_s() - t0;
+	CHECK(r == -ETIME, "enter_timeout %d", r);
+	CHECK(dt >= 0.015 && dt < 1.0, "enter_timeout took %.3fs", dt);
+	r = us_enter_timeout(fd, 0, 0, 0, -1);
+	CHECK(r == 0, "enter_timeout no timeout %d", r);
+	CHECK(us_enter(-1, 0, 0, 0) == -EBADF, "us_enter(-1) not -EBADF");
+	CHECK(us_enter_timeout(-1, 0, 1, IORING_ENTER_GETEVENTS, 1000) == -EBADF,
+	      "us_enter_timeout(-1) not -EBADF");
+	CHECK(us_close(fd) == 0, "close");
+	CHECK(us_close(fd) == -EBADF, "double close not -EBADF");
+	CHECK(us_setup(0, &p) == -EINVAL, "setup 0 entries not -EINVAL");
+}
+
+/* Ring in mmap mode with a NOP helper, shared by the eventfd/waiter tests. */
+struct mring {
+	int fd;
+	struct io_uring_params p;
+	_Alignas(8) unsigned char ctx[US_MMAP_CTX_SIZE];
+	struct shadow s;
+};
+
+static int mring_open(struct mring *m)
+{
+	memset(&m->p, 0, sizeof(m->p));
+	m->fd = us_setup(8, &m->p);
+	if (m->fd < 0)
+		return m->fd;
+	if (shadow_alloc(&m->s, &m->p) < 0)
+		return -ENOMEM;
+	return us_mmap_rings(m->fd, &m->p, m->s.base, m->ctx);
+}
+
+static void mring_close(struct mring *m)
+{
+	us_munmap_rings(m->ctx);
+	us_buf_free(m->s.base, m->s.size);
+	us_close(m->fd);
+}
+
+static int mring_nop(struct mring *m, uint64_t ud)
+{
+	struct io_uring_sqe *sqe = shadow_push(&m->s);
+
+	sqe->opcode = IORING_OP_NOP;
+	sqe->user_data = ud;
+	shadow_publish(&m->s, 1);
+	return us_mmap_enter(m->ctx, 0, 0, -1);
+}
+
+static void test_eventfd(void)
+{
+	struct mring m;
+	struct io_uring_cqe cqe;
+	int efd, r;
+
+	efd = us_eventfd(0, 1);
+	CHECK(efd >= 0, "eventfd %d", efd);
+	if (efd < 0)
+		return;
+	CHECK(has_cloexec(efd), "eventfd lacks FD_CLOEXEC");
+	CHECK(fcntl(efd, F_GETFL) & O_NONBLOCK, "eventfd not nonblocking");
+	CHECK(us_eventfd_read(efd) == -EAGAIN, "empty nonblocking read");
+	CHECK(us_eventfd_write(efd, 5) == 0, "eventfd write");
+	CHECK(us_eventfd_write(efd, 2) == 0, "eventfd write");
+	CHECK(us_eventfd_read(efd) == 7, "eventfd counter");
+	CHECK(us_eventfd_write(-1, 1) == -EBADF, "eventfd write bad fd");
+
+	r = mring_open(&m);
+	CHECK(r == 0, "mring open %d", r);
+	if (r == 0) {
+		CHECK(us_register_eventfd(m.fd, efd) == 0, "register eventfd");
+		CHECK(us_register_eventfd(m.fd, efd) == -EBUSY,
+		      "second register not -EBUSY");
+		r = mring_nop(&m, 9);
+		CHECK(r == 1, "nop submit %d", r);
+		r = -EAGAIN;
+		for (int i = 0; i < 200 && r == -EAGAIN; i++) {
+			r = us_eventfd_read(efd);
+			if (r == -EAGAIN)
+				sleep_ms(5);
+		}
+		CHECK(r >= 1, "eventfd after nop %d", r);
+		us_mmap_enter(m.ctx, 0, 0, -1);
+		CHECK(shadow_pop(&m.s, &cqe) && cqe.user_data == 9, "nop cqe");
+		CHECK(us_unregister_eventfd(m.fd) == 0, "unregister eventfd");
+		CHECK(us_unregister_eventfd(m.fd) == -ENXIO,
+		      "second unregister not -ENXIO");
+		mring_close(&m);
+	}
+	us_close(efd);
+
+	/* blocking eventfd */
+	efd = us_eventfd(3, 0);
+	CHECK(efd >= 0 && has_cloexec(efd) && !(fcntl(efd, F_GETFL) & O_NONBLOCK),
+	      "blocking eventfd");
+	CHECK(us_eventfd_read(efd) == 3, "initval");
+	us_close(efd);
+}
+
+static int wake_calls, wake_sum;
+static pthread_t wake_thread;
+static int wake_sigs_blocked = -1;
+
+static void on_wake(int32_t count)
+{
+	sigset_t cur;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &cur);
+	__atomic_store_n(&wake_sigs_blocked,
+			 sigismember(&cur, SIGINT) && sigismember(&cur, SIGTERM) &&
+				 sigismember(&cur, SIGUSR1),
+			 __ATOMIC_RELAXED);
+	wake_thread = pthread_self();
+	__atomic_add_fetch(&wake_sum, count, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&wake_calls, 1, __ATOMIC_RELEASE);
+}
+
+static void test_waiter(void)
+{
+	_Alignas(8) unsigned char w[US_WAITER_SIZE];
+	struct mring m;
+	int efd, r;
+	double t0;
+
+	efd = us_eventfd(0, 0);
+	CHECK(efd >= 0, "waiter eventfd %d", efd);
+	r = mring_open(&m);
+	CHECK(r == 0, "mring open %d", r);
+	if (efd < 0 || r)
+		return;
+	CHECK(us_register_eventfd(m.fd, efd) == 0, "register eventfd");
+	r = us_waiter_start(w, efd, on_wake);
+	CHECK(r == 0, "waiter start %d", r);
+	if (r)
+		goto out;
+	sleep_ms(10);
+	CHECK(__atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE) == 0, "spurious wake");
+
+	CHECK(mring_nop(&m, 1) == 1, "nop");
+	t0 = now_s();
+	while (__atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE) == 0 && now_s() - t0 < 2)
+		sleep_ms(1);
+	CHECK(wake_calls >= 1 && wake_sum >= 1, "fn not called (calls=%d)", wake_calls);
+	CHECK(!pthread_equal(wake_thread, pthread_self()), "fn ran on caller thread");
+	CHECK(wake_sigs_blocked == 1, "waiter thread does not block signals");
+
+	t0 = now_s();
+	int before = __atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE);
+	r = us_waiter_stop(w);
+	double dt = now_s() - t0;
+	CHECK(r == 0, "waiter stop %d", r);
+	CHECK(dt < 0.5, "waiter stop took %.3fs", dt);
+	CHECK(__atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE) == before,
+	      "fn called by stop's wakeup");
+	/* After stop, completions must not call fn. */
+	CHECK(mring_nop(&m, 2) == 1, "nop after stop");
+	sleep_ms(20);
+	CHECK(__atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE) == before,
+	      "fn called after stop");
+	CHECK(us_waiter_stop(w) == -EINVAL, "second stop not -EINVAL");
+out:
+	mring_close(&m);
+	us_close(efd);
+}
+
+static void test_buffers(void)
+{
+	uint64_t addr = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	int r;
+
+	CHECK(us_buf_alloc(0, 0, &addr) == -EINVAL, "zero size");
+	CHECK(us_buf_alloc((uint64_t)-1, 0, &addr) == -EINVAL, "huge size");
+	CHECK(us_buf_alloc(4096, 0x80, &addr) == -EINVAL, "bad flags");
+	CHECK(us_buf_free(NULL, 4096) == -EINVAL, "free null");
+
+	r = us_buf_alloc(10000, 0, &addr);
+	CHECK(r == 0 && addr && !(addr % page), "alloc %d addr %llx", r,
+	      (unsigned long long)addr);
+	if (!r) {
+		memset((void *)(uintptr_t)addr, 1, 10000);
+		CHECK(us_buf_free((void *)(uintptr_t)addr, 10000) == 0, "free");
+	}
+
+	r = us_buf_alloc(1 << 20, US_BUF_LOCK, &addr);
+	CHECK(r == 0, "alloc LOCK %d", r);
+	if (!r) {
+		unsigned char vec[256];
+		CHECK(mincore((void *)(uintptr_t)addr, 1 << 20, vec) == 0 && (vec[0] & 1) &&
+		      (vec[255] & 1), "locked pages not resident");
+		CHECK(us_buf_free((void *)(uintptr_t)addr, 1 << 20) == 0, "free LOCK");
+	}
+
+	r = us_buf_alloc(3 << 20, US_BUF_THP, &addr);
+	CHECK(r == 0 || r == -EINVAL, "alloc THP %d", r);
+	if (!r)
+		CHECK(us_buf_free((void *)(uintptr_t)addr, 3 << 20) == 0, "free THP");
+
+	/* Needs reserved huge pages (vm.nr_hugepages); skip when there are none. */
+	r = us_buf_alloc(4096, US_BUF_HUGE, &addr);
+	if (r == -ENOMEM) {
+		printf("skip huge buffers: no 2 MiB pages reserved\n");
+	} else {
+		CHECK(r == 0 && !(addr & ((2u << 20) - 1)), "alloc HUGE %d", r);
+		if (!r) {
+			memset((void *)(uintptr_t)addr, 2, 2u << 20);
+			r = us_buf_free((void *)(uintptr_t)addr, 4096);
+			CHECK(r == 0, "free HUGE with requested size %d", r);
+		}
+	}
+}
+
+int main(void)
+{
+	test_mmap_mode(0, "mmap");
+	test_mmap_mode(IORING_SETUP_SQE128 | IORING_SETUP_CQE32, "mmap-big");
+	test_mmap_mode(IORING_SETUP_NO_SQARRAY, "mmap-nosqarray");
+	test_mmap_mode(IORING_SETUP_SQPOLL, "mmap-sqpoll");
+	test_no_mmap();
+	test_enter_timeout();
+	test_eventfd();
+	test_waiter();
+	test_buffers();
+	printf("native: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,76 @@
+// The Native interface on bun:ffi. Wake-ups: a native thread blocks on the
+// eventfd and calls a threadsafe JSCallback (bun:ffi has no nonblocking
+// calls); a threadsafe JSCallback does not keep the process alive, so an
+// armed waiter holds a timer.
+import { dlopen, JSCallback, ptr, toArrayBuffer, type Pointer } from "bun:ffi";
+import { nativeLibraryPath } from "../core/paths.ts";
+import { uringError } from "../core/errors.ts";
+import type { Native, Waiter } from "../core/native.ts";
+import { symbols } from "./symbols.ts";
+
+// A JSCallback must outlive every call its thread queued before it stopped.
+const CALLBACK_GRACE_MS = 1000;
+
+function open() {
+  try {
+    return dlopen(nativeLibraryPath, symbols);
+  } catch (cause) {
+    throw new Error(`uringshim: cannot load ${nativeLibraryPath}; build it with \`npm run build\` (npm ci does)`, { cause });
+  }
+}
+
+export function createBunNative(): Native {
+  const s = open().symbols;
+  const p = (addr: number) => addr as unknown as Pointer;
+  return {
+    runtime: "bun",
+    setup: (entries, params) => s.us_setup(entries, p(params)),
+    enter: s.us_enter,
+    enterTimeout: s.us_enter_timeout,
+    register: (fd, opcode, arg, nr) => s.us_register(fd, opcode, p(arg), nr),
+    registerEventfd: s.us_register_eventfd,
+    unregisterEventfd: s.us_unregister_eventfd,
+    mmapRings: (fd, params, shadow, ctx) => s.us_mmap_rings(fd, p(params), p(shadow), p(ctx)),
+    mmapEnter: (ctx, minComplete, flags, timeoutNs) => s.us_mmap_enter(p(ctx), minComplete, flags, timeoutNs),
+    munmapRings: (ctx) => s.us_munmap_rings(p(ctx)),
+    eventfd: (initval, nonblock) => s.us_eventfd(initval, nonblock ? 1 : 0),
+    eventfdWrite: s.us_eventfd_write,
+    bufAlloc: (size, flags, out) => s.us_buf_alloc(size, flags, p(out)),
+    bufFree: (addr, size) => s.us_buf_free(p(addr), size),
+    close: s.us_close,
+    addressOf(buffer) {
+      if (buffer.byteLength === 0) return 0;
+      // Touching .buffer moves a small typed array's storage out of the GC
+      // heap into a stable ArrayBuffer before its address is taken.
+      if (ArrayBuffer.isView(buffer)) void buffer.buffer;
+      return ptr(buffer) as unknown as number;
+    },
+    bufferAt: (addr, length) => toArrayBuffer(p(addr), 0, length),
+    createWaiter(eventFd, waiterMem, onWake): Waiter {
+      const callback = new JSCallback(() => onWake(), { args: ["i32"], returns: "void", threadsafe: true });
+      const res = s.us_waiter_start(p(waiterMem), eventFd, callback.ptr);
+      if (res < 0) {
+        callback.close();
+        throw uringError("waiter_start", res);
+      }
+      let keepAlive: ReturnType<typeof setInterval> | undefined;
+      const disarm = () => {
+        if (keepAlive !== undefined) clearInterval(keepAlive);
+        keepAlive = undefined;
+      };
+      return {
+        arm() {
+          keepAlive ??= setInterval(() => {}, 2 ** 30);
+        },
+        disarm,
+        close(closeEventfd) {
+          disarm();
+          s.us_waiter_stop(p(waiterMem));
+          closeEventfd();
+          const t = setTimeout(() => callback.close(), CALLBACK_GRACE_MS);
+          (t as { unref?: () => void }).unref?.();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// bun:ffi symbol table for native/include/uringshim.h (ABI-BEGIN..END),
+// one entry per prototype, in header order. test/abi.test.ts checks it.
+import type { FFIFunction } from "bun:ffi";
+
+export const symbols = {
+  // int32_t us_setup(uint32_t entries, void *params);
+  us_setup: { args: ["u32", "ptr"], returns: "i32" },
+  // int32_t us_enter(int32_t ring_fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags);
+  us_enter: { args: ["i32", "u32", "u32", "u32"], returns: "i32" },
+  // int32_t us_enter_timeout(int32_t ring_fd, uint32_t to_submit, uint32_t min_complete, uint32_t flags, int64_t timeout_ns);
+  us_enter_timeout: { args: ["i32", "u32", "u32", "u32", "i64"], returns: "i32" },
+  // int32_t us_register(int32_t ring_fd, uint32_t opcode, void *arg, uint32_t nr_args);
+  us_register: { args: ["i32", "u32", "ptr", "u32"], returns: "i32" },
+  // int32_t us_register_eventfd(int32_t ring_fd, int32_t event_fd);
+  us_register_eventfd: { args: ["i32", "i32"], returns: "i32" },
+  // int32_t us_unregister_eventfd(int32_t ring_fd);
+  us_unregister_eventfd: { args: ["i32"], returns: "i32" },
+  // int32_t us_mmap_rings(int32_t ring_fd, const void *params, void *shadow, void *ctx);
+  us_mmap_rings: { args: ["i32", "ptr", "ptr", "ptr"], returns: "i32" },
+  // int32_t us_mmap_enter(void *ctx, uint32_t min_complete, uint32_t flags, int64_t timeout_ns);
+  us_mmap_enter: { args: ["ptr", "u32", "u32", "i64"], returns: "i32" },
+  // int32_t us_munmap_rings(void *ctx);
+  us_munmap_rings: { args: ["ptr"], returns: "i32" },
+  // int32_t us_eventfd(uint32_t initval, int32_t nonblock);
+  us_eventfd: { args: ["u32", "i32"], returns: "i32" },
+  // int32_t us_eventfd_write(int32_t event_fd, uint32_t value);
+  us_eventfd_write: { args: ["i32", "u32"], returns: "i32" },
+  // int32_t us_eventfd_read(int32_t event_fd);
+  us_eventfd_read: { args: ["i32"], returns: "i32" },
+  // int32_t us_waiter_start(void *waiter, int32_t event_fd, us_wake_fn fn);
+  us_waiter_start: { args: ["ptr", "i32", "function"], returns: "i32" },
+  // int32_t us_waiter_stop(void *waiter);
+  us_waiter_stop: { args: ["ptr"], returns: "i32" },
+  // int32_t us_buf_alloc(uint64_t size, uint32_t flags, void *out);
+  us_buf_alloc: { args: ["u64", "u32", "ptr"], returns: "i32" },
+  // int32_t us_buf_free(void *addr, uint64_t size);
+  us_buf_free: { args: ["ptr", "u64"], returns: "i32" },
+  // int32_t us_close(int32_t fd);
+  us_close: { args: ["i32"], returns: "i32" },
+} as const satisfies Record<string, FFIFunction>;

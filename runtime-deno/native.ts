@@ -1,0 +1,91 @@
+// The Native interface on Deno.dlopen. Wake-ups: a `nonblocking` FFI call
+// does a blocking read of the eventfd on Deno's blocking pool and resolves
+// a promise. A pending call keeps the process alive, so it is started only
+// while operations are in flight and released (eventfd write) otherwise.
+import { nativeLibraryPath } from "../core/paths.ts";
+import type { Native, Waiter } from "../core/native.ts";
+import { symbols } from "./symbols.ts";
+
+function open() {
+  try {
+    return Deno.dlopen(nativeLibraryPath, symbols);
+  } catch (cause) {
+    throw new Error(
+      `uringshim: cannot load ${nativeLibraryPath}; build it with \`npm run build\` (npm ci does), and run Deno with --allow-ffi`,
+      { cause },
+    );
+  }
+}
+
+export function createDenoNative(): Native {
+  const s = open().symbols;
+  // Pointer objects for addresses used on every call (mmap-mode contexts).
+  const cached = new Map<number, Deno.PointerValue>();
+  const p = (addr: number): Deno.PointerValue => {
+    if (addr === 0) return null;
+    let v = cached.get(addr);
+    if (v === undefined) {
+      v = Deno.UnsafePointer.create(BigInt(addr));
+      if (cached.size < 1024) cached.set(addr, v);
+    }
+    return v;
+  };
+  return {
+    runtime: "deno",
+    setup: (entries, params) => s.us_setup(entries, p(params)),
+    enter: s.us_enter,
+    enterTimeout: s.us_enter_timeout,
+    register: (fd, opcode, arg, nr) => s.us_register(fd, opcode, p(arg), nr),
+    registerEventfd: s.us_register_eventfd,
+    unregisterEventfd: s.us_unregister_eventfd,
+    mmapRings: (fd, params, shadow, ctx) => s.us_mmap_rings(fd, p(params), p(shadow), p(ctx)),
+    mmapEnter: (ctx, minComplete, flags, timeoutNs) => s.us_mmap_enter(p(ctx), minComplete, flags, timeoutNs),
+    munmapRings(ctx) {
+      const res = s.us_munmap_rings(p(ctx));
+      cached.delete(ctx);
+      return res;
+    },
+    eventfd: (initval, nonblock) => s.us_eventfd(initval, nonblock ? 1 : 0),
+    eventfdWrite: s.us_eventfd_write,
+    bufAlloc: (size, flags, out) => s.us_buf_alloc(size, flags, p(out)),
+    bufFree: (addr, size) => s.us_buf_free(Deno.UnsafePointer.create(BigInt(addr)), size),
+    close: s.us_close,
+    addressOf(buffer) {
+      if (buffer.byteLength === 0) return 0;
+      // Touching .buffer moves an on-heap typed array's storage off-heap
+      // (where it never moves) before its address is taken.
+      if (ArrayBuffer.isView(buffer)) void buffer.buffer;
+      return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer as BufferSource)));
+    },
+    bufferAt: (addr, length) => Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(BigInt(addr))!, length),
+    createWaiter(eventFd, _waiterMem, onWake): Waiter {
+      let pending: Promise<number> | undefined;
+      let closed = false;
+      let afterClose: (() => void) | undefined;
+      const settled = () => {
+        pending = undefined;
+        if (closed) afterClose?.();
+        else onWake();
+      };
+      return {
+        arm() {
+          if (pending === undefined && !closed) pending = s.us_eventfd_read(eventFd).then(settled, settled);
+        },
+        disarm() {
+          // Release the pending read so it stops keeping the process alive.
+          if (pending !== undefined) s.us_eventfd_write(eventFd, 1);
+        },
+        close(closeEventfd) {
+          closed = true;
+          if (pending === undefined) closeEventfd();
+          else {
+            // Close the fd only after the pool thread's read returned: closing
+            // it earlier could let a reused fd number be read instead.
+            afterClose = closeEventfd;
+            s.us_eventfd_write(eventFd, 1);
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// `npm test`: the native C tests, then the vitest suite under Bun and under
+// Deno. Fails if any part fails; ends with one line summing all of them.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const out = mkdtempSync(join(tmpdir(), "uringshim-results-"));
+const extra = process.argv.slice(2); // e.g. a test file filter
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const lines = [];
+let ok = true;
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } });
+  if (r.error) console.error(r.error.message);
+  return r.status ?? 1;
+}
+
+function vitest(name, cmd, args, options = []) {
+  const file = join(out, `${name}.json`);
+  const status = run(cmd, [...args, "run", ...options, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`, ...extra]);
+  let r;
+  try {
+    r = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    lines.push(`${name}: no results (exit ${status})`);
+    totals.failed++;
+    ok = false;
+    return;
+  }
+  const skipped = r.numPendingTests + r.numTodoTests;
+  totals.passed += r.numPassedTests;
+  totals.failed += r.numFailedTests;
+  totals.skipped += skipped;
+  // A suite that failed to load counts as a failure even with no failed test.
+  const failedSuites = r.testResults.filter((t) => t.status === "failed" && t.assertionResults.every((a) => a.status !== "failed")).length;
+  totals.failed += failedSuites;
+  if (status !== 0 || r.numFailedTests > 0 || failedSuites > 0) ok = false;
+  lines.push(`${name}: ${r.numPassedTests} passed, ${r.numFailedTests + failedSuites} failed, ${skipped} skipped`);
+}
+
+if (extra.length === 0) {
+  console.log("== native (C) ==");
+  if (run("make", ["-s", "-C", "native", "test"]) !== 0) {
+    ok = false;
+    lines.push("native (C): failed");
+  } else lines.push("native (C): passed");
+}
+
+console.log("== vitest under Bun ==");
+// Bun: the forks pool cannot start workers there (child.channel.unref is missing), threads can.
+vitest("bun", "node_modules/.bin/bun", ["--bun", "node_modules/.bin/vitest"], ["--pool=threads"]);
+console.log("== vitest under Deno ==");
+vitest("deno", "node_modules/.bin/deno", ["run", "-A", "node_modules/vitest/vitest.mjs"]);
+
+rmSync(out, { recursive: true, force: true });
+console.log("");
+for (const l of lines) console.log(l);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,41 @@
+// The library as a user gets it under the runtime running this test, plus
+// real-kernel fixtures (temp files, FIFOs). No mocks of io_uring.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const runtime: "bun" | "deno" = "Bun" in globalThis ? "bun" : "deno";
+
+type Mod = typeof import("../../core/mod.ts");
+export const uring: Mod = runtime === "bun"
+  ? await import("../../runtime-bun/mod.ts")
+  : await import("../../runtime-deno/mod.ts");
+
+/** Ring configurations every core test runs under, like liburing's per-config runs. */
+export const ringConfigs = [
+  { name: "no-mmap", options: { mode: "no-mmap" as const } },
+  { name: "mmap", options: { mode: "mmap" as const } },
+  { name: "no-mmap, small SQ (4 entries)", options: { mode: "no-mmap" as const, entries: 4 } },
+];
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "uringshim-test-"));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A named pipe (mkfifo), opened read-write through the ring so opening never blocks. */
+export function makeFifo(dir: string, name = "fifo"): string {
+  const path = join(dir, name);
+  execFileSync("mkfifo", [path]);
+  return path;
+}
+
+/** The current runtime's executable and the arguments that run a script with it. */
+export function runtimeCommand(script: string): [string, string[]] {
+  return runtime === "bun" ? [process.execPath, [script]] : [process.execPath, ["run", "-A", script]];
+}
+
+export function bytesOf(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}

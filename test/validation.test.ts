@@ -1,0 +1,72 @@
+// Bad input is refused before it reaches the kernel, with an error naming
+// the function and the argument.
+import { afterAll, describe, expect, it } from "vitest";
+import { uring } from "./support/uring.ts";
+
+const { Ring, UringError } = uring;
+
+describe("argument validation", () => {
+  const ring = Ring.open({ entries: 8 });
+  afterAll(() => ring.close());
+  const buf = new Uint8Array(16);
+
+  it.each([
+    ["negative fd", () => ring.read(-1, buf, 0), RangeError, /read\(\): fd must be in \[0, 2147483647\], got -1/],
+    ["fractional fd", () => ring.read(1.5, buf, 0), RangeError, /fd must be an integer/],
+    ["NaN fd", () => ring.write(Number.NaN, buf, 0), RangeError, /write\(\): fd must be an integer, got NaN/],
+    ["string fd", () => ring.read("3" as unknown as number, buf, 0), TypeError, /fd must be a number, got "3"/],
+    ["non-buffer", () => ring.read(0, "hello" as unknown as Uint8Array, 0), TypeError, /buf must be an ArrayBuffer or a typed array/],
+    ["plain array", () => ring.write(0, [1, 2] as unknown as Uint8Array, 0), TypeError, /buf must be/],
+    ["offset beyond 2^53", () => ring.read(0, buf, 2 ** 53), RangeError, /offset must be in \[-1, 9007199254740991\]/],
+    ["bigint offset beyond 2^53", () => ring.read(0, buf, 2n ** 60n), RangeError, /offset must be in/],
+    ["offset -2", () => ring.write(0, buf, -2), RangeError, /offset must be in/],
+    ["NUL in path", () => ring.openat("/tmp/a\0b"), TypeError, /path must not contain NUL/],
+    ["non-string path", () => ring.statx(42 as unknown as string), TypeError, /statx\(\): path must be a string/],
+    ["bad mode", () => ring.openat("/tmp/x", 0, -1), RangeError, /openat\(\): mode must be in/],
+    ["bad dirfd", () => ring.openat("x", 0, 0o644, -5), RangeError, /dirfd must be in/],
+    ["negative timeout", () => ring.timeout(-1), RangeError, /timeout\(\): ms must be a finite number/],
+    ["infinite timeout", () => ring.timeout(Infinity), RangeError, /ms must be a finite number/],
+    ["empty iovec list", () => ring.readv(0, []), RangeError, /readv\(\): buffers must not be empty/],
+    ["iovec of non-buffers", () => ring.writev(0, [buf, 3 as unknown as Uint8Array]), TypeError, /buffers\[1\] must be/],
+    ["cancel of a foreign promise", () => ring.cancel(Promise.resolve()), TypeError, /not an operation of this ring/],
+    ["cancel of nonsense", () => ring.cancel(5 as unknown as "all"), TypeError, /cancel\(\): target must be/],
+    ["batch prepRead negative fd", () => ring.prepRead(-3, 0, 1, 0), RangeError, /prepRead\(\): fd must be in/],
+    ["batch prepRead huge len", () => ring.prepRead(0, 0, 2 ** 32, 0), RangeError, /len must be in/],
+  ])("%s", (_name, call, type, message) => {
+    const before = ring.sqSpaceLeft();
+    expect(call).toThrow(type);
+    expect(call).toThrow(message);
+    expect(ring.sqSpaceLeft()).toBe(before); // nothing was queued
+  });
+
+  it("a detached buffer", () => {
+    const b = new ArrayBuffer(8);
+    structuredClone(b, { transfer: [b] });
+    expect(() => ring.read(0, b, 0)).toThrow(/buf is detached/);
+  });
+
+  it.each([
+    ["entries 0", { entries: 0 }, RangeError, /options.entries must be in \[1, 32768\]/],
+    ["entries too large", { entries: 1 << 20 }, RangeError, /options.entries/],
+    ["cqEntries below entries", { entries: 64, cqEntries: 8 }, RangeError, /options.cqEntries must be in \[64,/],
+    ["unknown mode", { mode: "fast" }, TypeError, /options.mode must be "auto", "no-mmap" or "mmap"/],
+    ["non-object options", 7, TypeError, /Ring.open\(\): options must be an object/],
+    ["bad sqpoll cpu", { sqpoll: { cpu: -1 } }, RangeError, /options.sqpoll.cpu/],
+  ])("Ring.open with %s", (_name, options, type, message) => {
+    expect(() => Ring.open(options as never)).toThrow(type);
+    expect(() => Ring.open(options as never)).toThrow(message);
+  });
+
+  it("a closed ring refuses every call with ERING_CLOSED", () => {
+    const r = Ring.open({ entries: 2 });
+    r.close();
+    for (const call of [() => r.read(0, buf, 0), () => r.openat("/x"), () => r.timeout(1), () => r.submit(), () => r.reap(() => {})]) {
+      expect(call).toThrow(UringError);
+      try {
+        call();
+      } catch (e) {
+        expect((e as InstanceType<typeof UringError>).code).toBe("ERING_CLOSED");
+      }
+    }
+  });
+});
