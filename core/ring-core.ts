@@ -120,16 +120,20 @@ export class RingCore {
       w.flushSq();
       return this.native.mmapEnter(this.base + w.MMAP_CTX_AT.value, minComplete, extraFlags, timeoutNs);
     }
-    let toSubmit = w.flushSq();
+    const toSubmit = w.flushSq();
     let flags = extraFlags;
     if (minComplete > 0) flags |= IORING_ENTER_GETEVENTS;
     const sqFlags = w.sqFlags();
     if (sqFlags & IORING_SQ_CQ_OVERFLOW) flags |= IORING_ENTER_GETEVENTS;
     if (this.sqpoll) {
       // The poller consumes the SQ itself; enter only to wake it or to wait.
+      // Like liburing, report the SQEs published as submitted.
       if (toSubmit > 0 && sqFlags & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
-      toSubmit = 0;
-      if (flags === 0) return 0;
+      if (flags === 0) return toSubmit;
+      const res = timeoutNs >= 0
+        ? this.native.enterTimeout(this.fd, 0, minComplete, flags, timeoutNs)
+        : this.native.enter(this.fd, 0, minComplete, flags);
+      return res < 0 ? res : toSubmit;
     } else if (toSubmit === 0 && flags === 0) {
       return 0;
     }

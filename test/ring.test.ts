@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, makeFifo, ringConfigs, tempDir, uring } from "./support/uring.ts";
 
-const { Ring, UringError, O_RDWR, O_CREAT, O_TRUNC, O_RDONLY } = uring;
+const { Ring, UringError, O_RDWR, O_CREAT, O_TRUNC, O_RDONLY, IORING_SETUP_SQPOLL, IORING_SETUP_NO_MMAP } = uring;
 
 function random(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -44,8 +44,10 @@ describe.each(ringConfigs)("Ring ($name)", ({ options }) => {
     expect(ring.mode).toBe(options.mode);
     expect(ring.features).toBeGreaterThan(0);
     expect(ring.featureNames).toContain("NODROP");
-    expect(ring.entries).toBe(options.entries ?? 256);
+    expect(ring.entries).toBe("entries" in options ? options.entries : 256);
     expect(ring.cqEntries).toBe(ring.entries * 2);
+    expect((ring.setupFlags & IORING_SETUP_SQPOLL) !== 0).toBe("sqpoll" in options);
+    expect((ring.setupFlags & IORING_SETUP_NO_MMAP) !== 0).toBe(options.mode === "no-mmap");
   });
 
   it("nop resolves", async () => {

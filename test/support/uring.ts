@@ -17,6 +17,8 @@ export const ringConfigs = [
   { name: "no-mmap", options: { mode: "no-mmap" as const } },
   { name: "mmap", options: { mode: "mmap" as const } },
   { name: "no-mmap, small SQ (4 entries)", options: { mode: "no-mmap" as const, entries: 4 } },
+  { name: "no-mmap, SQPOLL", options: { mode: "no-mmap" as const, sqpoll: { idleMs: 20 } } },
+  { name: "mmap, SQPOLL", options: { mode: "mmap" as const, sqpoll: { idleMs: 20 } } },
 ];
 
 export function tempDir(): { dir: string; cleanup: () => void } {
