@@ -74,7 +74,7 @@ export class RingCore {
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const wasm = instantiate(memory);
     wasm.ringLayout(req.sqEntries, req.cqEntries, flags);
-    const base = native.addressOf(memory.buffer);
+    const base = native.addressOf(memory.buffer as ArrayBuffer);
     if (base % 4096 !== 0) return -EFAULT; // the kernel needs page-aligned ring memory
     const params = base + wasm.prepareParams(req.cqEntries, flags, req.sqThreadCpu, req.sqThreadIdle, base);
     const fd = native.setup(req.sqEntries, params);

@@ -64,9 +64,9 @@ let sizer: UringWasm | undefined;
 
 function wasmModule(): WebAssembly.Module {
   if (!compiled) {
-    let bytes: Uint8Array;
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = readFileSync(wasmPath);
+      bytes = new Uint8Array(readFileSync(wasmPath));
     } catch (cause) {
       throw new Error(`uringshim: cannot read ${wasmPath}; build it with \`npm run build\` (npm ci does)`, { cause });
     }

@@ -43,7 +43,7 @@ export function createBunNative(): Native {
       // Touching .buffer moves a small typed array's storage out of the GC
       // heap into a stable ArrayBuffer before its address is taken.
       if (ArrayBuffer.isView(buffer)) void buffer.buffer;
-      return ptr(buffer) as unknown as number;
+      return ptr(buffer as Uint8Array) as unknown as number;
     },
     bufferAt: (addr, length) => toArrayBuffer(p(addr), 0, length),
     createWaiter(eventFd, waiterMem, onWake): Waiter {

@@ -17,6 +17,10 @@ function open() {
   }
 }
 
+// Deno types 64-bit FFI parameters as bigint.
+const NO_TIMEOUT = -1n;
+const ns = (timeoutNs: number): bigint => (timeoutNs === -1 ? NO_TIMEOUT : BigInt(timeoutNs));
+
 export function createDenoNative(): Native {
   const s = open().symbols;
   // Pointer objects for addresses used on every call (mmap-mode contexts).
@@ -34,12 +38,12 @@ export function createDenoNative(): Native {
     runtime: "deno",
     setup: (entries, params) => s.us_setup(entries, p(params)),
     enter: s.us_enter,
-    enterTimeout: s.us_enter_timeout,
+    enterTimeout: (fd, toSubmit, minComplete, flags, timeoutNs) => s.us_enter_timeout(fd, toSubmit, minComplete, flags, ns(timeoutNs)),
     register: (fd, opcode, arg, nr) => s.us_register(fd, opcode, p(arg), nr),
     registerEventfd: s.us_register_eventfd,
     unregisterEventfd: s.us_unregister_eventfd,
     mmapRings: (fd, params, shadow, ctx) => s.us_mmap_rings(fd, p(params), p(shadow), p(ctx)),
-    mmapEnter: (ctx, minComplete, flags, timeoutNs) => s.us_mmap_enter(p(ctx), minComplete, flags, timeoutNs),
+    mmapEnter: (ctx, minComplete, flags, timeoutNs) => s.us_mmap_enter(p(ctx), minComplete, flags, ns(timeoutNs)),
     munmapRings(ctx) {
       const res = s.us_munmap_rings(p(ctx));
       cached.delete(ctx);
@@ -47,19 +51,19 @@ export function createDenoNative(): Native {
     },
     eventfd: (initval, nonblock) => s.us_eventfd(initval, nonblock ? 1 : 0),
     eventfdWrite: s.us_eventfd_write,
-    bufAlloc: (size, flags, out) => s.us_buf_alloc(size, flags, p(out)),
-    bufFree: (addr, size) => s.us_buf_free(Deno.UnsafePointer.create(BigInt(addr)), size),
+    bufAlloc: (size, flags, out) => s.us_buf_alloc(BigInt(size), flags, p(out)),
+    bufFree: (addr, size) => s.us_buf_free(Deno.UnsafePointer.create(BigInt(addr)), BigInt(size)),
     close: s.us_close,
     addressOf(buffer) {
       if (buffer.byteLength === 0) return 0;
       // Touching .buffer moves an on-heap typed array's storage off-heap
       // (where it never moves) before its address is taken.
       if (ArrayBuffer.isView(buffer)) void buffer.buffer;
-      return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer as BufferSource)));
+      return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer as unknown as BufferSource)));
     },
     bufferAt: (addr, length) => Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(BigInt(addr))!, length),
     createWaiter(eventFd, _waiterMem, onWake): Waiter {
-      let pending: Promise<number> | undefined;
+      let pending: Promise<void> | undefined;
       let closed = false;
       let afterClose: (() => void) | undefined;
       const settled = () => {

@@ -3,9 +3,9 @@
 import { openSync, closeSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytesOf, makeFifo, ringConfigs, tempDir, uring } from "./support/uring.ts";
+import { bytesOf, makeFifo, ringConfigs, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
 
-const { Ring, UringError, O_RDWR, O_CREAT, O_TRUNC, O_RDONLY, IORING_SETUP_SQPOLL, IORING_SETUP_NO_MMAP } = uring;
+const { Ring: RingClass, UringError: UringErrorClass, O_RDWR, O_CREAT, O_TRUNC, O_RDONLY, IORING_SETUP_SQPOLL, IORING_SETUP_NO_MMAP } = uring;
 
 function random(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -17,23 +17,23 @@ function random(n: number, seed: number): Uint8Array {
   return out;
 }
 
-async function rejection(p: Promise<unknown>): Promise<InstanceType<typeof UringError>> {
+async function rejection(p: Promise<unknown>): Promise<UringError> {
   try {
     await p;
   } catch (e) {
-    expect(e).toBeInstanceOf(UringError);
-    return e as InstanceType<typeof UringError>;
+    expect(e).toBeInstanceOf(UringErrorClass);
+    return e as UringError;
   }
   throw new Error("expected the promise to reject");
 }
 
 describe.each(ringConfigs)("Ring ($name)", ({ options }) => {
   let tmp: ReturnType<typeof tempDir>;
-  let ring: InstanceType<typeof Ring>;
+  let ring: Ring;
 
   beforeAll(() => {
     tmp = tempDir();
-    ring = Ring.open(options);
+    ring = RingClass.open(options);
   });
   afterAll(() => {
     ring.close();
@@ -238,7 +238,7 @@ describe.each(ringConfigs)("Ring ($name)", ({ options }) => {
 describe("Ring lifetime", () => {
   it("close() cancels in-flight ops, rejects them with ECANCELED, and is idempotent", async () => {
     const tmp = tempDir();
-    const ring = Ring.open();
+    const ring = RingClass.open();
     const fifo = makeFifo(tmp.dir);
     const fd = openSync(fifo, "r+");
     const reads = Array.from({ length: 100 }, () => ring.read(fd, new Uint8Array(8)));
@@ -257,7 +257,7 @@ describe("Ring lifetime", () => {
   });
 
   it("ops queued but not yet submitted when close() runs are rejected too", async () => {
-    const ring = Ring.open({ entries: 2 });
+    const ring = RingClass.open({ entries: 2 });
     const ops = Array.from({ length: 10 }, () => ring.timeout(10_000));
     ring.close();
     for (const r of await Promise.allSettled(ops)) {
@@ -266,23 +266,23 @@ describe("Ring lifetime", () => {
   });
 
   it("use after close throws a clear UringError", () => {
-    const ring = Ring.open();
+    const ring = RingClass.open();
     ring.close();
-    expect(() => ring.nop()).toThrow(UringError);
+    expect(() => ring.nop()).toThrow(UringErrorClass);
     expect(() => ring.nop()).toThrow(/nop\(\): the ring is closed/);
     try {
       ring.read(0, new Uint8Array(1));
     } catch (e) {
-      expect((e as InstanceType<typeof UringError>).code).toBe("ERING_CLOSED");
+      expect((e as UringError).code).toBe("ERING_CLOSED");
     }
-    expect(() => ring.prepNop()).toThrow(UringError);
-    expect(() => ring.submitAndWait(1)).toThrow(UringError);
+    expect(() => ring.prepNop()).toThrow(UringErrorClass);
+    expect(() => ring.submitAndWait(1)).toThrow(UringErrorClass);
   });
 
   it("Symbol.dispose closes the ring", () => {
-    let escaped: InstanceType<typeof Ring>;
+    let escaped: Ring;
     {
-      using ring = Ring.open();
+      using ring = RingClass.open();
       escaped = ring;
     }
     expect(escaped.closed).toBe(true);
@@ -290,7 +290,7 @@ describe("Ring lifetime", () => {
 
   it("many rings open and close in a row", async () => {
     for (let i = 0; i < 50; i++) {
-      const ring = Ring.open({ entries: 8 });
+      const ring = RingClass.open({ entries: 8 });
       await ring.nop();
       ring.close();
     }

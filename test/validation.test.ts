@@ -1,12 +1,12 @@
 // Bad input is refused before it reaches the kernel, with an error naming
 // the function and the argument.
 import { afterAll, describe, expect, it } from "vitest";
-import { uring } from "./support/uring.ts";
+import { uring, type UringError } from "./support/uring.ts";
 
-const { Ring, UringError } = uring;
+const { Ring: RingClass, UringError: UringErrorClass } = uring;
 
 describe("argument validation", () => {
-  const ring = Ring.open({ entries: 8 });
+  const ring = RingClass.open({ entries: 8 });
   afterAll(() => ring.close());
   const buf = new Uint8Array(16);
 
@@ -53,19 +53,19 @@ describe("argument validation", () => {
     ["non-object options", 7, TypeError, /Ring.open\(\): options must be an object/],
     ["bad sqpoll cpu", { sqpoll: { cpu: -1 } }, RangeError, /options.sqpoll.cpu/],
   ])("Ring.open with %s", (_name, options, type, message) => {
-    expect(() => Ring.open(options as never)).toThrow(type);
-    expect(() => Ring.open(options as never)).toThrow(message);
+    expect(() => RingClass.open(options as never)).toThrow(type);
+    expect(() => RingClass.open(options as never)).toThrow(message);
   });
 
   it("a closed ring refuses every call with ERING_CLOSED", () => {
-    const r = Ring.open({ entries: 2 });
+    const r = RingClass.open({ entries: 2 });
     r.close();
     for (const call of [() => r.read(0, buf, 0), () => r.openat("/x"), () => r.timeout(1), () => r.submit(), () => r.reap(() => {})]) {
-      expect(call).toThrow(UringError);
+      expect(call).toThrow(UringErrorClass);
       try {
         call();
       } catch (e) {
-        expect((e as InstanceType<typeof UringError>).code).toBe("ERING_CLOSED");
+        expect((e as UringError).code).toBe("ERING_CLOSED");
       }
     }
   });
