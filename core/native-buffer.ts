@@ -54,11 +54,13 @@ export class NativeBuffer implements Disposable {
   }
 
   /**
-   * Unmaps the memory. Views obtained earlier must not be used afterwards;
-   * the caller must not close a buffer an in-flight operation uses.
+   * Unmaps the memory. Views obtained from `bytes` are detached first (they
+   * read as empty; they never touch unmapped memory). The caller must not
+   * close a buffer an in-flight operation uses.
    */
   close(): void {
     if (!this.#bytes) return;
+    (this.#bytes.buffer as ArrayBuffer).transfer(0);
     this.#bytes = undefined;
     this.#native.bufFree(this.address, this.size);
   }
