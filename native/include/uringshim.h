@@ -7,7 +7,8 @@
  *
  * Conventions:
  *  - Every int32_t result is >= 0 on success and -errno on failure.
- *    Nothing here prints, aborts or touches errno for the caller.
+ *    Nothing here prints or aborts; errno is never the way a result is
+ *    reported (a failed syscall may still leave it changed).
  *  - Pointers are caller memory (a WebAssembly linear memory or native
  *    buffer memory) that stays valid for the duration stated per function.
  *  - Every fd created here is O_CLOEXEC.
@@ -104,7 +105,9 @@ int32_t us_close(int32_t fd);
  *
  * us_enter_timeout: io_uring_enter(2) with IORING_ENTER_EXT_ARG and a
  * struct io_uring_getevents_arg whose timeout is timeout_ns (< 0 means
- * none). -ETIME when the timeout expired before min_complete CQEs.
+ * none). When the timeout expires before min_complete CQEs it returns
+ * -ETIME if nothing was submitted, else the number submitted (as the
+ * kernel does).
  *
  * us_register: io_uring_register(2) as is.
  * us_register_eventfd / us_unregister_eventfd: IORING_REGISTER_EVENTFD /
