@@ -4,9 +4,12 @@
 // below 2^53, which covers x86-64 and arm64 user space).
 
 export interface Waiter {
-  /** Operations are in flight: deliver wake-ups and keep the process alive. */
+  /**
+   * Operations are in flight: make sure a wake-up will be delivered (Deno
+   * starts an eventfd read). Called on every pass while busy; idempotent.
+   */
   arm(): void;
-  /** Nothing in flight: stop keeping the process alive. */
+  /** Nothing in flight: release whatever arm() started. */
   disarm(): void;
   /**
    * Stop for good. The adapter guarantees onWake is never called after

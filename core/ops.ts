@@ -31,6 +31,8 @@ export class Op {
   slot = -1;
   /** Set once the SQE is prepared (it then counts as in flight). */
   submitted = false;
+  /** The promise handed to the caller, for cancel(promise). */
+  promise: Promise<unknown> | undefined;
   constructor(
     readonly kind: OpKind,
     readonly name: string,
@@ -137,6 +139,12 @@ export class OpTable {
   /** Releases a slot whose SQE never reached the kernel. */
   release(op: Op): void {
     this.take(op.slot);
+  }
+
+  /** The in-flight op whose promise is target (a linear scan: cancel is rare). */
+  find(target: Promise<unknown>): Op | undefined {
+    for (const op of this.#ops) if (op !== undefined && op.promise === target) return op;
+    return undefined;
   }
 
   *all(): IterableIterator<Op> {

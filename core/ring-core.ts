@@ -157,6 +157,18 @@ export class RingCore {
     return n;
   }
 
+  /**
+   * Turns eventfd notifications on or off (IORING_CQ_EVENTFD_DISABLED).
+   * Returns the CQEs ready right after the change, so a caller enabling
+   * them can reap what completed while they were off.
+   */
+  setEventfdEnabled(enabled: boolean): number {
+    const w = this.wasm;
+    w.cqEventfdToggle(enabled);
+    if (this.mode === "mmap") this.native.mmapEnter(this.base + w.MMAP_CTX_AT.value, 0, 0, -1);
+    return w.cqReady();
+  }
+
   /** Address (host) of this ring's scratch area for native out-parameters. */
   get scratch(): number {
     return this.base + this.wasm.SCRATCH_AT.value;

@@ -33,6 +33,10 @@ export interface RingOptions {
 export type BatchCallback = (userData: number, res: number, flags: number) => void;
 
 const CLOSE_DEADLINE_MS = 10_000;
+// While ops are in flight a timer also reaps this often: a safety net for a
+// wake-up lost in the race between re-enabling eventfd notifications and a
+// completion posted at that instant. It also keeps the process alive.
+const SAFETY_POLL_MS = 50;
 const CLOSE_WAIT_NS = 50_000_000;
 const MAX_ENTRIES = 32768;
 
@@ -58,10 +62,13 @@ export class Ring implements Disposable {
   readonly #eventFd: number;
   readonly #waiter: Waiter;
   #armed = false;
-  readonly #byPromise = new WeakMap<Promise<unknown>, Op>();
+  #safetyPoll: ReturnType<typeof setInterval> | undefined;
+  /** Batch-API requests the kernel has not completed yet (close() waits for them). */
+  #batchInFlight = 0;
   /** Batch completions found while draining for promises, handed to the next reap(). */
   #batchBacklog: number[] = [];
   readonly #flushTask = () => this.#flush();
+  readonly #wakeTask = () => this.#onWake();
 
   private constructor(core: RingCore, native: Native) {
     this.#core = core;
@@ -79,6 +86,8 @@ export class Ring implements Disposable {
       throw uringError("register_eventfd", reg);
     }
     this.#eventFd = efd;
+    // Idle: no notifications until an op is in flight (see #updateWaiter).
+    core.setEventfdEnabled(false);
     try {
       this.#waiter = native.createWaiter(efd, core.waiterMemory, () => this.#onWake());
     } catch (cause) {
@@ -172,7 +181,7 @@ export class Ring implements Disposable {
   ): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     const op = new Op(kind, name, fd, addr, len, off, flags, extra, refs, resolve, reject, detail);
-    this.#byPromise.set(promise, op);
+    op.promise = promise;
     if (this.#backlogHead === this.#backlog.length && this.#ops.hasRoom) {
       if (!this.#prep(op)) this.#backlog.push(op);
     } else {
@@ -231,18 +240,33 @@ export class Ring implements Disposable {
   }
 
   /**
-   * Keeps a wake-up pending exactly while ops are in flight. arm() is
-   * idempotent and also re-arms a waiter whose wake-up was consumed
-   * (Deno's read), so it is called on every pass while busy.
+   * Keeps a wake-up pending exactly while ops are in flight: eventfd
+   * notifications on, the waiter armed, the safety poll running. An idle
+   * ring has notifications off, so batch loops and inline completions pay
+   * nothing for the promise API. waiter.arm() is idempotent and also
+   * re-arms a waiter whose wake-up was consumed (Deno's read), so it is
+   * called on every pass while busy.
    */
   #updateWaiter(): void {
     if (this.#ops.inFlight > 0) {
-      this.#armed = true;
+      if (!this.#armed) {
+        this.#armed = true;
+        this.#safetyPoll = setInterval(this.#wakeTask, SAFETY_POLL_MS);
+        // CQEs posted while notifications were off signalled nothing.
+        if (this.#core.setEventfdEnabled(true) > 0) queueMicrotask(this.#wakeTask);
+      }
       this.#waiter.arm();
     } else if (this.#armed) {
-      this.#armed = false;
-      this.#waiter.disarm();
+      this.#stopWaiting();
+      this.#core.setEventfdEnabled(false);
     }
+  }
+
+  #stopWaiting(): void {
+    this.#armed = false;
+    clearInterval(this.#safetyPoll);
+    this.#safetyPoll = undefined;
+    this.#waiter.disarm();
   }
 
   #onWake(): void {
@@ -277,6 +301,7 @@ export class Ring implements Disposable {
           (done ??= []).push(op);
           (results ??= []).push(c[k + 2]);
         } else if (hi === UD_BATCH) {
+          this.#batchInFlight--;
           this.#batchBacklog.push(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
         }
       }
@@ -421,26 +446,30 @@ export class Ring implements Disposable {
   /**
    * Cancels in-flight operations: a promise returned by this ring, every
    * request on an fd ({ fd }), or everything ("all"). Resolves with the
-   * number of requests cancelled; rejects ENOENT when the target is no
-   * longer in flight, EALREADY when it is running and cannot be stopped.
+   * number of requests cancelled (0 for a promise no longer in flight);
+   * rejects EALREADY when the request is running and cannot be stopped,
+   * ENOENT when the kernel no longer knows it.
    */
   cancel(target: Promise<unknown> | { fd: number } | "all"): Promise<number> {
     this.#check("cancel");
     if (target === "all") return this.#start(OpKind.CancelAll, "cancel", -1, 0, 0, 0, 0, 0, undefined);
     if (target instanceof Promise) {
-      const op = this.#byPromise.get(target);
-      if (op === undefined) throw new TypeError("cancel(): target is not an operation of this ring");
-      if (!op.submitted) {
-        // Still in the backlog: it never reaches the kernel.
-        const i = this.#backlog.indexOf(op, this.#backlogHead);
-        if (i >= 0) {
+      // A scan, not a per-op map: cancel is rare, the hot path stays lean.
+      const inFlight = this.#ops.find(target);
+      if (inFlight !== undefined) {
+        return this.#start<number>(OpKind.CancelOp, "cancel", -1, 0, 0, 0, 0, inFlight.slot, undefined).then(() => 1);
+      }
+      for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
+        const op = this.#backlog[i];
+        if (op.promise === target) {
+          // Still in the backlog: it never reaches the kernel.
           this.#backlog.splice(i, 1);
           op.reject(uringError(op.name, -ECANCELED));
           return Promise.resolve(1);
         }
       }
-      if (op.slot < 0) return Promise.reject(uringError("cancel", -2 /* ENOENT */));
-      return this.#start(OpKind.CancelOp, "cancel", -1, 0, 0, 0, 0, op.slot, undefined).then(() => 1);
+      // Completed already (or never this ring's): nothing to cancel.
+      return Promise.resolve(0);
     }
     if (target !== null && typeof target === "object" && "fd" in target) {
       const fd = checkFd("cancel", target.fd, "target.fd");
@@ -457,7 +486,9 @@ export class Ring implements Disposable {
   /** io_uring_prep_nop into the next SQE; false when the SQ is full (submit, then retry). */
   prepNop(userData = 0): boolean {
     if (this.#closed) throw closedError("prepNop");
-    return this.#core.wasm.enqueueNop(userData >>> 0, UD_BATCH) !== 0;
+    if (this.#core.wasm.enqueueNop(userData >>> 0, UD_BATCH) === 0) return false;
+    this.#batchInFlight++;
+    return true;
   }
 
   /**
@@ -469,7 +500,9 @@ export class Ring implements Disposable {
     const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
     if ((fd | 0) !== fd || fd < 0) checkFd("prepRead", fd);
     if (len >>> 0 !== len) checkU32("prepRead", "len", len);
-    return this.#core.wasm.enqueueRead(fd, addr, len, offset, userData >>> 0, UD_BATCH) !== 0;
+    if (this.#core.wasm.enqueueRead(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
+    this.#batchInFlight++;
+    return true;
   }
 
   /** io_uring_prep_write; see prepRead. */
@@ -478,7 +511,9 @@ export class Ring implements Disposable {
     const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
     if ((fd | 0) !== fd || fd < 0) checkFd("prepWrite", fd);
     if (len >>> 0 !== len) checkU32("prepWrite", "len", len);
-    return this.#core.wasm.enqueueWrite(fd, addr, len, offset, userData >>> 0, UD_BATCH) !== 0;
+    if (this.#core.wasm.enqueueWrite(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
+    this.#batchInFlight++;
+    return true;
   }
 
   /** io_uring_submit: hands queued SQEs to the kernel. Returns how many it took. */
@@ -518,6 +553,7 @@ export class Ring implements Disposable {
       for (let i = 0; i < backlog.length; i += 3) callback(backlog[i], backlog[i + 1], backlog[i + 2]);
       count = backlog.length / 3;
     }
+    let batchDone = 0;
     const c = this.#core.completions;
     const cap = this.#core.cqEntries;
     let promiseOps = false;
@@ -528,7 +564,7 @@ export class Ring implements Disposable {
         const hi = c[k + 1];
         if (hi === UD_BATCH) {
           callback(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
-          count++;
+          batchDone++;
         } else if (hi === UD_PROMISE) {
           promiseOps = true;
           const op = this.#ops.take(c[k]);
@@ -536,8 +572,9 @@ export class Ring implements Disposable {
         }
       }
     }
+    this.#batchInFlight -= batchDone;
     if (promiseOps) this.#updateWaiter();
-    return count;
+    return count + batchDone;
   }
 
   /** Free SQEs right now. */
@@ -553,25 +590,32 @@ export class Ring implements Disposable {
 
   // ---- lifetime ----------------------------------------------------------
 
+  /** Requests of either API the kernel still holds. */
+  #outstanding(): number {
+    return this.#ops.inFlight + this.#batchInFlight;
+  }
+
   /**
-   * Cancels everything in flight, waits for every CQE (so no buffer is
-   * released while the kernel may still write it), rejects those ops with
-   * ECANCELED, then releases the ring. Blocks briefly; idempotent.
+   * Cancels everything in flight (promise and batch requests), waits for
+   * every CQE (so no buffer is released while the kernel may still write
+   * it), rejects those promises with ECANCELED, then releases the ring.
+   * Batch completions reaped here are dropped. Blocks briefly; idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closing = true;
     this.#failAll(uringError("close", -ECANCELED, "the ring was closed"));
     const core = this.#core;
-    if (this.#ops.inFlight > 0) {
+    if (this.#outstanding() > 0) {
       this.#cancelEverything();
       const deadline = Date.now() + CLOSE_DEADLINE_MS;
-      while (this.#ops.inFlight > 0 && Date.now() < deadline) {
+      while (this.#outstanding() > 0 && Date.now() < deadline) {
         const res = core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
         this.#drain();
-        if (res === -ETIME && this.#ops.inFlight > 0) this.#cancelEverything();
+        this.#batchBacklog = [];
+        if (res === -ETIME && this.#outstanding() > 0) this.#cancelEverything();
       }
-      if (this.#ops.inFlight > 0) {
+      if (this.#outstanding() > 0) {
         // The kernel still holds requests after the deadline: keep every
         // buffer and the ring memory alive instead of risking a late write.
         abandoned.add([core, [...this.#ops.all()].map((op) => op.refs)]);
@@ -579,7 +623,7 @@ export class Ring implements Disposable {
       }
     }
     this.#closed = true;
-    this.#armed = false;
+    this.#stopWaiting();
     const native = this.#native;
     const efd = this.#eventFd;
     native.unregisterEventfd(core.fd);
@@ -627,7 +671,8 @@ export class Ring implements Disposable {
         if (c[k + 1] === UD_PROMISE) {
           const op = this.#ops.take(c[k]);
           if (op) settleOp(op, c[k + 2], true);
-        } else if (c[k + 1] === UD_INTERNAL && c[k] === 0) internal = c[k + 2];
+        } else if (c[k + 1] === UD_BATCH) this.#batchInFlight--;
+        else if (c[k + 1] === UD_INTERNAL && c[k] === 0) internal = c[k + 2];
       }
       if (internal !== undefined) return internal;
     }

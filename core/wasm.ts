@@ -31,6 +31,7 @@ export interface UringWasm {
   cqRingEntries(): number;
   cqOverflow(): number;
   cqReady(): number;
+  cqEventfdToggle(enabled: boolean): void;
   reap(max: number): number;
   completionsAt(): number;
   prepRw(op: number, sqe: number, fd: number, addr: number, len: number, offset: number): void;

@@ -1,7 +1,6 @@
 // The Native interface on bun:ffi. Wake-ups: a native thread blocks on the
 // eventfd and calls a threadsafe JSCallback (bun:ffi has no nonblocking
-// calls); a threadsafe JSCallback does not keep the process alive, so an
-// armed waiter holds a timer.
+// calls).
 import { dlopen, JSCallback, ptr, toArrayBuffer, type Pointer } from "bun:ffi";
 import { nativeLibraryPath } from "../core/paths.ts";
 import { uringError } from "../core/errors.ts";
@@ -53,18 +52,13 @@ export function createBunNative(): Native {
         callback.close();
         throw uringError("waiter_start", res);
       }
-      let keepAlive: ReturnType<typeof setInterval> | undefined;
-      const disarm = () => {
-        if (keepAlive !== undefined) clearInterval(keepAlive);
-        keepAlive = undefined;
-      };
       return {
-        arm() {
-          keepAlive ??= setInterval(() => {}, 2 ** 30);
-        },
-        disarm,
+        // The thread always blocks on the eventfd; core turns notifications
+        // on only while ops are in flight, and its poll timer keeps the
+        // process alive meanwhile.
+        arm() {},
+        disarm() {},
         close(closeEventfd) {
-          disarm();
           s.us_waiter_stop(p(waiterMem));
           closeEventfd();
           const t = setTimeout(() => callback.close(), CALLBACK_GRACE_MS);

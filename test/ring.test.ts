@@ -296,3 +296,21 @@ describe("Ring lifetime", () => {
     }
   });
 });
+
+describe("Ring lifetime with the batch API", () => {
+  it("close() waits for batch requests the kernel still holds, cancelling them", () => {
+    const tmp = tempDir();
+    const fifo = makeFifo(tmp.dir);
+    const fd = openSync(fifo, "r+");
+    const ring = RingClass.open({ entries: 8 });
+    const bufs = Array.from({ length: 4 }, () => new Uint8Array(16));
+    for (let i = 0; i < 4; i++) expect(ring.prepRead(fd, bufs[i], 16, -1, i)).toBe(true);
+    expect(ring.submit()).toBe(4);
+    const t0 = performance.now();
+    ring.close(); // returns only after the 4 cancelled reads completed
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(ring.closed).toBe(true);
+    closeSync(fd);
+    tmp.cleanup();
+  });
+});

@@ -90,3 +90,6 @@ export const IORING_OP_READ: u8 = 22;
 export const IORING_OP_WRITE: u8 = 23;
 
 export const IORING_ASYNC_CANCEL_FD: u32 = 1 << 1;
+
+// CQ ring flags
+export const IORING_CQ_EVENTFD_DISABLED: u32 = 1 << 0;

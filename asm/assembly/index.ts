@@ -7,7 +7,7 @@ export {
 } from "./layout";
 export {
   initKernelRing, initShadowRing, getSqe, sqSpaceLeft, flushSq, sqFlags, sqDropped,
-  sqRingEntries, cqRingEntries, cqOverflow, cqReady, reap, completionsAt,
+  sqRingEntries, cqRingEntries, cqOverflow, cqReady, reap, completionsAt, cqEventfdToggle,
 } from "./queue";
 export {
   prepRw, sqeSetData, sqeSetFlags, prepNop, prepReadv, prepReadv2, prepReadFixed, prepWritev,

@@ -6,10 +6,10 @@ import { io_uring_smp_load_acquire, io_uring_smp_store_release } from "./barrier
 import {
   P_FLAGS, P_SQ_OFF, P_CQ_OFF,
   SQO_HEAD, SQO_TAIL, SQO_RING_MASK, SQO_RING_ENTRIES, SQO_FLAGS, SQO_DROPPED, SQO_ARRAY,
-  CQO_HEAD, CQO_TAIL, CQO_RING_MASK, CQO_RING_ENTRIES, CQO_OVERFLOW, CQO_CQES,
+  CQO_HEAD, CQO_TAIL, CQO_RING_MASK, CQO_RING_ENTRIES, CQO_OVERFLOW, CQO_CQES, CQO_FLAGS,
   SHADOW_SQ_HEAD, SHADOW_SQ_TAIL, SHADOW_SQ_FLAGS, SHADOW_SQ_DROPPED, SHADOW_CQ_HEAD,
-  SHADOW_CQ_TAIL, SHADOW_CQ_OVERFLOW, SHADOW_SQ_ENTRIES, SHADOW_CQ_ENTRIES, SHADOW_SQES,
-  IORING_SETUP_NO_SQARRAY,
+  SHADOW_CQ_TAIL, SHADOW_CQ_OVERFLOW, SHADOW_CQ_FLAGS, SHADOW_SQ_ENTRIES, SHADOW_CQ_ENTRIES, SHADOW_SQES,
+  IORING_SETUP_NO_SQARRAY, IORING_CQ_EVENTFD_DISABLED,
   CQE_OFF_USER_DATA, CQE_OFF_RES, CQE_OFF_FLAGS,
 } from "./abi";
 import {
@@ -31,6 +31,7 @@ let sqeTail: u32 = 0;
 let cqHeadPtr: usize = 0;
 let cqTailPtr: usize = 0;
 let cqOverflowPtr: usize = 0;
+let cqFlagsPtr: usize = 0;
 let cqMask: u32 = 0;
 let cqEntries: u32 = 0;
 let cqesBase: usize = 0;
@@ -61,6 +62,7 @@ export function initKernelRing(): void {
   cqHeadPtr = rings + load<u32>(cq, CQO_HEAD);
   cqTailPtr = rings + load<u32>(cq, CQO_TAIL);
   cqOverflowPtr = rings + load<u32>(cq, CQO_OVERFLOW);
+  cqFlagsPtr = rings + load<u32>(cq, CQO_FLAGS);
   cqMask = load<u32>(rings + load<u32>(cq, CQO_RING_MASK));
   cqEntries = load<u32>(rings + load<u32>(cq, CQO_RING_ENTRIES));
   cqesBase = rings + load<u32>(cq, CQO_CQES);
@@ -88,6 +90,7 @@ export function initShadowRing(setupFlags: u32): void {
   cqHeadPtr = s + SHADOW_CQ_HEAD;
   cqTailPtr = s + SHADOW_CQ_TAIL;
   cqOverflowPtr = s + SHADOW_CQ_OVERFLOW;
+  cqFlagsPtr = s + SHADOW_CQ_FLAGS;
   cqEntries = load<u32>(s, SHADOW_CQ_ENTRIES);
   cqMask = cqEntries - 1;
   cqesBase = sqesBase + (<usize>sqEntries << sqeShift);
@@ -149,6 +152,16 @@ export function cqRingEntries(): u32 {
 
 export function cqOverflow(): u32 {
   return atomic.load<u32>(cqOverflowPtr);
+}
+
+// io_uring_cq_eventfd_toggle: with IORING_CQ_EVENTFD_DISABLED set the
+// kernel does not signal the registered eventfd, so an idle promise API
+// costs a batch loop nothing. Sequentially consistent, so a cqReady() after
+// enabling sees every CQE posted while notifications were off (mmap mode:
+// after native's next call, which applies the flag).
+export function cqEventfdToggle(enabled: bool): void {
+  const flags = atomic.load<u32>(cqFlagsPtr);
+  atomic.store<u32>(cqFlagsPtr, enabled ? flags & ~IORING_CQ_EVENTFD_DISABLED : flags | IORING_CQ_EVENTFD_DISABLED);
 }
 
 // CQEs waiting to be reaped.

@@ -49,7 +49,8 @@ extern "C" {
  *   16  u32 cq_head       caller advances
  *   20  u32 cq_tail       native publishes
  *   24  u32 cq_overflow   copy of the kernel counter
- *   28  u32 cq_flags      copy of the kernel CQ flags
+ *   28  u32 cq_flags      caller's CQ flags (IORING_CQ_EVENTFD_DISABLED),
+ *                         written to the kernel ring by each us_mmap_enter
  *   32  u32 sq_entries    power of two (kernel's sq_entries)
  *   36  u32 cq_entries    power of two (kernel's cq_entries)
  *   40..63                reserved, zero
@@ -119,7 +120,8 @@ int32_t us_close(int32_t fd);
  * bytes of caller memory that, like shadow, must stay valid and unmoved
  * until us_munmap_rings(ctx).
  *
- * us_mmap_enter: move SQEs shadow -> kernel, then io_uring_enter(2) when
+ * us_mmap_enter: apply the shadow's cq_flags to the kernel ring, move SQEs
+ * shadow -> kernel, then io_uring_enter(2) when
  * there is anything to submit, min_complete > 0, flags ask for it, or the
  * kernel reports a CQ overflow to flush (with SQPOLL only when the poller
  * needs a wakeup), then move CQEs kernel -> shadow as room allows.

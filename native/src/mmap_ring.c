@@ -266,6 +266,14 @@ US_API int32_t us_mmap_enter(void *ctx, uint32_t min_complete, uint32_t flags,
 		return -EINVAL;
 	sqpoll = c->setup_flags & IORING_SETUP_SQPOLL;
 
+	/*
+	 * The CQ flags are the application's (IORING_CQ_EVENTFD_DISABLED):
+	 * the caller sets them in the shadow, they take effect from here on.
+	 */
+	if (c->cq_flags)
+		io_uring_write_once(c->cq_flags,
+				    io_uring_read_once(shadow_word(c, US_SHADOW_CQ_FLAGS)));
+
 	moved = move_sqes(c);
 	/*
 	 * Count what sits in the kernel SQ, not just what moved now: SQEs a
@@ -314,8 +322,6 @@ US_API int32_t us_mmap_enter(void *ctx, uint32_t min_complete, uint32_t flags,
 			    io_uring_read_once(c->sq_dropped));
 	io_uring_write_once(shadow_word(c, US_SHADOW_CQ_OVERFLOW),
 			    io_uring_read_once(c->cq_overflow));
-	io_uring_write_once(shadow_word(c, US_SHADOW_CQ_FLAGS),
-			    c->cq_flags ? io_uring_read_once(c->cq_flags) : 0);
 	return ret;
 }
 
