@@ -11,6 +11,7 @@ import { closedError, EAGAIN, EBUSY, ECANCELED, EINVAL, ETIME, UringError, uring
 import { getNative, type Native, type Waiter } from "./native.ts";
 import { Op, OpKind, OpTable, prepOp, settleOp, UD_BATCH, UD_INTERNAL, UD_PROMISE } from "./ops.ts";
 import { RingCore, type RingMode } from "./ring-core.ts";
+import type { UringWasm } from "./wasm.ts";
 import { STATX_SIZE_BYTES, type Statx } from "./statx.ts";
 import {
   checkBuffer, checkBufferList, checkDirFd, checkFd, checkFlags, checkInteger, checkOffset, checkOptions,
@@ -51,6 +52,8 @@ const abandoned = new Set<unknown>();
 
 export class Ring implements Disposable {
   readonly #core: RingCore;
+  /** core.wasm, one load less on the batch hot path. */
+  readonly #wasm: UringWasm;
   readonly #native: Native;
   readonly #ops: OpTable;
   /** Ops waiting for an SQE or a slot, in submission order. */
@@ -72,6 +75,7 @@ export class Ring implements Disposable {
 
   private constructor(core: RingCore, native: Native) {
     this.#core = core;
+    this.#wasm = core.wasm;
     this.#native = native;
     this.#ops = new OpTable(core.cqEntries);
     const efd = native.eventfd(0, false);
@@ -486,7 +490,7 @@ export class Ring implements Disposable {
   /** io_uring_prep_nop into the next SQE; false when the SQ is full (submit, then retry). */
   prepNop(userData = 0): boolean {
     if (this.#closed) throw closedError("prepNop");
-    if (this.#core.wasm.enqueueNop(userData >>> 0, UD_BATCH) === 0) return false;
+    if (this.#wasm.enqueueNop(userData >>> 0, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;
   }
@@ -500,7 +504,7 @@ export class Ring implements Disposable {
     const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
     if ((fd | 0) !== fd || fd < 0) checkFd("prepRead", fd);
     if (len >>> 0 !== len) checkU32("prepRead", "len", len);
-    if (this.#core.wasm.enqueueRead(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
+    if (this.#wasm.enqueueRead(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;
   }
@@ -511,7 +515,7 @@ export class Ring implements Disposable {
     const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
     if ((fd | 0) !== fd || fd < 0) checkFd("prepWrite", fd);
     if (len >>> 0 !== len) checkU32("prepWrite", "len", len);
-    if (this.#core.wasm.enqueueWrite(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
+    if (this.#wasm.enqueueWrite(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;
   }
