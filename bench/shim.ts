@@ -169,6 +169,21 @@ const now = () => performance.now();
 
 interface Result { ops: number; seconds: number }
 
+/**
+ * Runs one batch-API iteration until ms have passed (clock read once per
+ * iteration, as ref-bench does); opsSoFar() reads the caller's counter.
+ */
+function timedLoop(ms: number, iteration: () => void, opsSoFar: () => number): Result {
+  const t0 = now();
+  const end = t0 + ms;
+  let t1: number;
+  do {
+    iteration();
+    t1 = now();
+  } while (t1 < end);
+  return { ops: opsSoFar(), seconds: (t1 - t0) / 1000 };
+}
+
 // ---- batch nop: ref-bench's nop loop ----------------------------------------
 // repeat { prep `batch` NOPs; submitAndWait(batch) (one enter(batch, batch,
 // GETEVENTS)); reap all available CQEs (res must be 0) } until the duration.
@@ -179,19 +194,15 @@ function batchNop(): Result {
     if (res !== 0) bad = res;
     ops++;
   };
+  const iteration = () => {
+    for (let i = 0; i < batch; i++) ring.prepNop(ops + i);
+    ring.submitAndWait(batch);
+    ring.reap(onCqe);
+    if (bad !== 0) fail(`nop res ${bad}`);
+  };
   const loop = (ms: number): Result => {
     ops = 0;
-    const t0 = now();
-    const end = t0 + ms;
-    let t1: number;
-    do {
-      for (let i = 0; i < batch; i++) ring.prepNop(ops + i);
-      ring.submitAndWait(batch);
-      ring.reap(onCqe);
-      if (bad !== 0) fail(`nop res ${bad}`);
-      t1 = now();
-    } while (t1 < end);
-    return { ops, seconds: (t1 - t0) / 1000 };
+    return timedLoop(ms, iteration, () => ops);
   };
   loop(WARMUP_MS);
   return loop(durationMs);
@@ -221,23 +232,19 @@ function batchRandread(fd: number, nextOffset: () => number, base: number): Resu
     ring.prepRead(fd, base + i * bs, bs, nextOffset(), i);
     pending++;
   }
+  const iteration = () => {
+    pending -= ring.submitAndWait(batch);
+    ring.reap(onCqe);
+    if (bad !== undefined) fail(`read res ${bad} (want ${bs})`);
+  };
   const loop = (ms: number): Result => {
     ops = 0;
-    const t0 = now();
-    const end = t0 + ms;
-    let t1: number;
-    do {
-      pending -= ring.submitAndWait(batch);
-      ring.reap(onCqe);
-      if (bad !== undefined) fail(`read res ${bad} (want ${bs})`);
-      t1 = now();
-    } while (t1 < end);
-    return { ops, seconds: (t1 - t0) / 1000 };
+    return timedLoop(ms, iteration, () => ops);
   };
   loop(WARMUP_MS);
   const r = loop(durationMs);
-  // Collect the reads still in flight before the buffer is freed (the ring
-  // does not track batch-API requests).
+  // Collect the reads still in flight before the buffer is freed, so the
+  // timed loop's state ends clean (close() would also wait for them).
   draining = true;
   while (outstanding > 0) {
     ring.submitAndWait(1);
