@@ -29,7 +29,6 @@ const P_FEATURES = 20;
 
 export class RingCore {
   readonly completions: Int32Array;
-  readonly #view: DataView;
   #closed = false;
 
   private constructor(
@@ -45,7 +44,6 @@ export class RingCore {
     readonly cqEntries: number,
   ) {
     this.completions = new Int32Array(memory.buffer, wasm.completionsAt(), wasm.completionCapacity.value * 4);
-    this.#view = new DataView(memory.buffer);
   }
 
   /** Sets up a ring, preferring NO_MMAP and NO_SQARRAY, falling back as the kernel requires. */
@@ -169,17 +167,8 @@ export class RingCore {
     return w.cqReady();
   }
 
-  /** Address (host) of this ring's scratch area for native out-parameters. */
-  get scratch(): number {
-    return this.base + this.wasm.SCRATCH_AT.value;
-  }
-
   get waiterMemory(): number {
     return this.base + this.wasm.WAITER_AT.value;
-  }
-
-  readU64(hostAddr: number): number {
-    return Number(this.#view.getBigUint64(hostAddr - this.base, true));
   }
 
   /** Releases the ring. The caller has already collected every CQE it cares about. */

@@ -688,4 +688,3 @@ export class Ring implements Disposable {
   }
 }
 
-export { UringError };
