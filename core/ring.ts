@@ -610,6 +610,7 @@ export class Ring implements Disposable {
     this.#closing = true;
     this.#failAll(uringError("close", -ECANCELED, "the ring was closed"));
     const core = this.#core;
+    let abandon = false;
     if (this.#outstanding() > 0) {
       this.#cancelEverything();
       const deadline = Date.now() + CLOSE_DEADLINE_MS;
@@ -622,6 +623,7 @@ export class Ring implements Disposable {
       if (this.#outstanding() > 0) {
         // The kernel still holds requests after the deadline: keep every
         // buffer and the ring memory alive instead of risking a late write.
+        abandon = true;
         abandoned.add([core, [...this.#ops.all()].map((op) => op.refs)]);
         for (const op of this.#ops.all()) op.reject(uringError(op.name, -ECANCELED, "the ring was closed; the kernel never completed it"));
       }
@@ -632,7 +634,8 @@ export class Ring implements Disposable {
     const efd = this.#eventFd;
     native.unregisterEventfd(core.fd);
     this.#waiter.close(() => native.close(efd));
-    if (!abandoned.has(core)) core.close();
+    // An abandoned ring keeps its fd and maps too: the kernel still owns requests.
+    if (!abandon) core.close();
   }
 
   /** Submits IORING_ASYNC_CANCEL_ANY (5.19+), or one cancel per op on older kernels. */
