@@ -29,8 +29,6 @@ export const UD_INTERNAL = 2; // the ring's own requests (cancel on close)
 
 export class Op {
   slot = -1;
-  /** Set once the SQE is prepared (it then counts as in flight). */
-  submitted = false;
   /** The promise handed to the caller, for cancel(promise). */
   promise: Promise<unknown> | undefined;
   constructor(

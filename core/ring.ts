@@ -93,7 +93,7 @@ export class Ring implements Disposable {
     // Idle: no notifications until an op is in flight (see #updateWaiter).
     core.setEventfdEnabled(false);
     try {
-      this.#waiter = native.createWaiter(efd, core.waiterMemory, () => this.#onWake());
+      this.#waiter = native.createWaiter(efd, core.waiterMemory, this.#wakeTask);
     } catch (cause) {
       native.unregisterEventfd(core.fd);
       native.close(efd);
@@ -205,7 +205,6 @@ export class Ring implements Disposable {
     if (sqe === 0) return false;
     prepOp(w, sqe, op);
     w.sqeSetData(sqe, this.#ops.add(op), UD_PROMISE);
-    op.submitted = true;
     return true;
   }
 
@@ -500,22 +499,23 @@ export class Ring implements Disposable {
    * must stay referenced until the completion is reaped) or a buffer.
    */
   prepRead(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
-    if (this.#closed) throw closedError("prepRead");
-    const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
-    if ((fd | 0) !== fd || fd < 0) checkFd("prepRead", fd);
-    if (len >>> 0 !== len) checkU32("prepRead", "len", len);
-    if (this.#wasm.enqueueRead(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
-    this.#batchInFlight++;
-    return true;
+    return this.#prepRwBatch("prepRead", this.#wasm.enqueueRead, fd, buf, len, offset, userData);
   }
 
   /** io_uring_prep_write; see prepRead. */
   prepWrite(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
-    if (this.#closed) throw closedError("prepWrite");
+    return this.#prepRwBatch("prepWrite", this.#wasm.enqueueWrite, fd, buf, len, offset, userData);
+  }
+
+  #prepRwBatch(
+    fn: string, enqueue: UringWasm["enqueueRead"],
+    fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData: number,
+  ): boolean {
+    if (this.#closed) throw closedError(fn);
     const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
-    if ((fd | 0) !== fd || fd < 0) checkFd("prepWrite", fd);
-    if (len >>> 0 !== len) checkU32("prepWrite", "len", len);
-    if (this.#wasm.enqueueWrite(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
+    if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
+    if (len >>> 0 !== len) checkU32(fn, "len", len);
+    if (enqueue(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;
   }
