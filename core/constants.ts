@@ -160,3 +160,17 @@ export const S_IFBLK = 0o060000;
 export const S_IFDIR = 0o040000;
 export const S_IFCHR = 0o020000;
 export const S_IFIFO = 0o010000;
+
+// Added for the kernel probe (core/probe.ts, core/opcodes.ts).
+export const IORING_SETUP_HYBRID_IOPOLL = 1 << 17;
+export const IORING_SETUP_CQE_MIXED = 1 << 18;
+export const IORING_ENTER_REGISTERED_RING = 1 << 4;
+export const IORING_ENTER_ABS_TIMER = 1 << 5;
+export const IORING_ENTER_EXT_ARG_REG = 1 << 6;
+export const IORING_ENTER_NO_IOWAIT = 1 << 7;
+// io_uring_register(2) opcode 35 (6.18+): asks about the kernel without a
+// ring (ring fd -1); struct io_uring_query_hdr in linux/io_uring/query.h.
+export const IORING_REGISTER_QUERY = 35;
+export const IO_URING_QUERY_OPCODES = 0;
+// struct io_uring_probe_op.flags
+export const IO_URING_OP_SUPPORTED = 1 << 0;
