@@ -29,7 +29,10 @@ export type ProbeMethod = "auto" | "query" | "probe";
  * Parts of a Probe the kernel was not asked about directly: taken from its
  * release, or (opcodes, method "query") from its opcode count.
  */
-export type Inferred = "opcodes" | "setupFlags" | "enterFlags" | "sqeFlags" | "features";
+export type Inferred = "opcodes" | "setupFlags" | "enterFlags" | "sqeFlags" | "features" | "kernelVersion";
+
+/** Probe.kernelRelease when the release could not be read (see kernelRelease()). */
+export const UNKNOWN_RELEASE = "unknown";
 
 export interface ProbeOptions {
   /**
@@ -48,6 +51,8 @@ export interface ProbeOptions {
 /** The fields of a Probe; see the getters of the same name. */
 export interface ProbeData {
   kernelRelease: string;
+  /** Default: parsed from kernelRelease. Given (a versionFloor) when the release is UNKNOWN_RELEASE. */
+  kernelVersion?: KernelVersion;
   source: "query" | "probe";
   inferred: readonly Inferred[];
   supportedOpcodes: readonly number[];
@@ -62,7 +67,9 @@ export interface ProbeData {
 
 /** One kernel's io_uring capabilities. Immutable. */
 export class Probe {
+  /** uname -r, or UNKNOWN_RELEASE where the runtime may not read it (Deno without --allow-sys). */
   readonly kernelRelease: string;
+  /** From the release; else the oldest release with what the kernel showed (`inferred` has "kernelVersion"). */
   readonly kernelVersion: KernelVersion;
   /** "query": flags came from IORING_REGISTER_QUERY; "probe": from the release (see `inferred`). */
   readonly source: "query" | "probe";
@@ -86,7 +93,7 @@ export class Probe {
 
   constructor(data: ProbeData) {
     this.kernelRelease = data.kernelRelease;
-    this.kernelVersion = Object.freeze(parseKernelVersion(data.kernelRelease));
+    this.kernelVersion = Object.freeze({ ...(data.kernelVersion ?? parseKernelVersion(data.kernelRelease)) });
     this.source = data.source;
     this.inferred = Object.freeze([...data.inferred]);
     this.lastOp = data.lastOp;
@@ -137,6 +144,7 @@ export class Probe {
     const info = this.describe(name);
     if (this.#supported.has(info.opcode)) return undefined;
     const what = `'${info.name}' (${info.uapi})`;
+    if (this.kernelRelease === UNKNOWN_RELEASE) return `${what} needs Linux ${info.since}+ and is not supported by this kernel (release unknown)`;
     if (!hasRelease(this.kernelVersion, info.since)) return `${what} needs Linux ${info.since}+; this kernel is ${this.kernelRelease}`;
     // Old enough, yet not there: configured out, or a distribution kernel
     // whose version number says little.
@@ -276,13 +284,45 @@ function onRing<T>(native: Native, ringFd: number | undefined, fn: (fd: number, 
   }
 }
 
+/** An adapter may read the release itself (uname(2) through FFI needs no further permission). */
+type ReleaseSource = Native & { kernelRelease?(): string };
+type DenoPermissions = { permissions: { querySync(d: { name: "sys"; kind: "osRelease" }): { state: string } } };
+
+/**
+ * The running kernel's release (uname -r), or undefined where it may not
+ * be read: Deno wants --allow-sys for os.release() (and prompts for it on
+ * a terminal), /proc/sys/kernel/osrelease even --allow-all, and neither is
+ * needed for anything else here.
+ */
+export function kernelRelease(native?: Native): string | undefined {
+  const own = (native as ReleaseSource | undefined)?.kernelRelease?.();
+  if (own) return own;
+  const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
+  if (deno && deno.permissions.querySync({ name: "sys", kind: "osRelease" }).state !== "granted") return undefined;
+  return release();
+}
+
+/**
+ * The oldest release that has everything a kernel showed: its newest
+ * supported opcode, and 6.18 if it answered IORING_REGISTER_QUERY. Stands
+ * in for the version when the release cannot be read.
+ */
+export function versionFloor(supportedOpcodes: readonly number[], hasQuery: boolean): KernelVersion {
+  let floor = parseKernelVersion(hasQuery ? "6.18" : "5.1");
+  for (const n of supportedOpcodes) {
+    const since = opcodeInfo(n)?.since;
+    if (since && !hasRelease(floor, since)) floor = parseKernelVersion(since);
+  }
+  return floor;
+}
+
 /** Asks the running kernel (through `native`) what its io_uring supports. */
 export function probeKernel(native: Native, options: ProbeOptions = {}): Probe {
   const method = options.method ?? "auto";
   if (method !== "auto" && method !== "query" && method !== "probe") {
     throw new TypeError(`options.method: expected "auto", "query" or "probe", got ${JSON.stringify(method)}`);
   }
-  const kernelRelease = release();
+  const running = kernelRelease(native);
   let q: QueryAnswer | number = -EINVAL;
   if (method !== "probe") {
     q = query(native);
@@ -294,17 +334,20 @@ export function probeKernel(native: Native, options: ProbeOptions = {}): Probe {
   }
   if (typeof q !== "number" && method === "query") {
     const ops = Array.from({ length: q.nrRequestOpcodes }, (_, i) => i);
-    return fromQuery(kernelRelease, q, ops, q.nrRequestOpcodes - 1, ["opcodes"]);
+    return fromQuery(running, q, ops, q.nrRequestOpcodes - 1, ["opcodes"]);
   }
   return onRing(native, options.ringFd, (fd, ringFeatures) => {
     const { lastOp, supported } = probeOps(native, fd);
-    if (typeof q !== "number") return fromQuery(kernelRelease, q, supported, lastOp);
-    const guess = inferProbe(kernelRelease);
+    if (typeof q !== "number") return fromQuery(running, q, supported, lastOp);
+    const version = running === undefined ? versionFloor(supported, false) : undefined;
+    const guess = inferProbe(running ?? `${version!.major}.${version!.minor}`);
     const features = ringFeatures ?? options.features;
     const inferred: Inferred[] = ["setupFlags", "enterFlags", "sqeFlags"];
     if (features === undefined) inferred.push("features");
+    if (version) inferred.push("kernelVersion");
     return new Probe({
-      kernelRelease,
+      kernelRelease: running ?? UNKNOWN_RELEASE,
+      kernelVersion: version,
       source: "probe",
       inferred,
       supportedOpcodes: supported,
@@ -317,11 +360,15 @@ export function probeKernel(native: Native, options: ProbeOptions = {}): Probe {
   });
 }
 
-function fromQuery(kernelRelease: string, q: QueryAnswer, supported: number[], lastOp: number, inferred: Inferred[] = []): Probe {
+function fromQuery(
+  running: string | undefined, q: QueryAnswer, supported: number[], lastOp: number, inferred: Inferred[] = [],
+): Probe {
+  const version = running === undefined ? versionFloor(supported, true) : undefined;
   return new Probe({
-    kernelRelease,
+    kernelRelease: running ?? UNKNOWN_RELEASE,
+    kernelVersion: version,
     source: "query",
-    inferred,
+    inferred: version ? [...inferred, "kernelVersion"] : inferred,
     supportedOpcodes: supported,
     lastOp,
     setupFlags: q.setupFlags,

@@ -2,18 +2,18 @@
 // running kernel, the release-based fallback against what QUERY says, and
 // PROBE's raw answer read here independently of core/probe.ts.
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runtime, runtimeCommand, uring } from "./support/uring.ts";
+import { runtime, runtimeCommand, tempDir, uring } from "./support/uring.ts";
 import * as C from "../core/constants.ts";
 import { getNative } from "../core/native.ts";
 import {
   ENTER_FLAGS, FEATURE_FLAGS, type FlagInfo, hasRelease, LAST_KNOWN_OPCODE, OPCODES, opcodeInfo,
   parseKernelVersion, SETUP_FLAGS, SQE_FLAGS,
 } from "../core/opcodes.ts";
-import { inferProbe, Probe, probe, probeKernel } from "../core/probe.ts";
+import { inferProbe, Probe, probe, probeKernel, UNKNOWN_RELEASE, versionFloor } from "../core/probe.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const native = getNative();
@@ -231,6 +231,45 @@ describe("Probe values", () => {
     });
     expect(p.supports("epollWait")).toBe(false);
     expect(p.unsupportedMessage("epollWait")).toMatch(/^'epollWait' \(IORING_OP_EPOLL_WAIT\) is not supported by this kernel \(6\.18\.0-custom\) although it is in Linux 6\.15\+/);
+  });
+});
+
+describe("a kernel release that cannot be read", () => {
+  it("is stood in for by the oldest release with what the kernel showed", () => {
+    const upTo = (last: number) => OPCODES.filter((o) => o.opcode <= last).map((o) => o.opcode);
+    expect(versionFloor(upTo(62), true)).toEqual({ major: 6, minor: 18 });
+    expect(versionFloor(upTo(62), false)).toEqual({ major: 6, minor: 16 });
+    expect(versionFloor(upTo(48), false)).toEqual({ major: 6, minor: 1 });
+    const p = new Probe({
+      kernelRelease: UNKNOWN_RELEASE, kernelVersion: versionFloor(upTo(48), false), source: "probe", inferred: ["kernelVersion"],
+      lastOp: 48, supportedOpcodes: upTo(48), setupFlags: 0, enterFlags: 0, sqeFlags: 0, features: 0,
+    });
+    expect(p.kernelVersion).toEqual({ major: 6, minor: 1 });
+    expect(p.unsupportedMessage("pipe")).toBe("'pipe' (IORING_OP_PIPE) needs Linux 6.16+ and is not supported by this kernel (release unknown)");
+  });
+
+  it("does not stop Deno without --allow-sys (QUERY and PROBE need only FFI)", () => {
+    const dir = tempDir();
+    try {
+      const script = `${dir.dir}/probe.ts`;
+      writeFileSync(script, [
+        `import { createDenoNative } from ${JSON.stringify(`${root}/runtime-deno/native.ts`)};`,
+        `import { probeKernel } from ${JSON.stringify(`${root}/core/probe.ts`)};`,
+        "const p = probeKernel(createDenoNative());",
+        "console.log(JSON.stringify({ ...p, readvFixed: p.supports('readvFixed') }));",
+      ].join("\n"));
+      const deno = runtime === "deno" ? process.execPath : `${root}/node_modules/.bin/deno`;
+      const r = spawnSync(deno, ["run", "--no-prompt", "--allow-ffi", `--allow-read=${root},${dir.dir}`, script], { encoding: "utf8", timeout: 20_000 });
+      expect(r.stderr).toBe("");
+      const p = JSON.parse(r.stdout);
+      expect(p.kernelRelease).toBe(UNKNOWN_RELEASE);
+      expect(p.inferred).toContain("kernelVersion");
+      expect(p.supportedOpcodes).toEqual(queried.supportedOpcodes);
+      if (hasQuery) expect([p.source, p.setupFlags, p.features]).toEqual(["query", queried.setupFlags, queried.features]);
+      expect(hasRelease(kernel, `${p.kernelVersion.major}.${p.kernelVersion.minor}`)).toBe(true); // a floor, never above the truth
+    } finally {
+      dir.cleanup();
+    }
   });
 });
 
