@@ -185,8 +185,9 @@ export function inferProbe(kernelRelease: string): Probe {
 }
 
 // struct io_uring_query_hdr (40 bytes) followed by struct
-// io_uring_query_opcode (48 bytes in the newest headers; 6.18 fills 40 and
-// says how much in hdr.size).
+// io_uring_query_opcode (48 bytes in the newest headers). The kernel says
+// in hdr.size how much it filled (48 on 6.18.44); the first 40 bytes, all
+// that is read here, are the same in every version.
 const QH_QUERY_DATA = 8;
 const QH_QUERY_OP = 16;
 const QH_SIZE = 20;
