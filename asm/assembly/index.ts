@@ -9,9 +9,32 @@ export {
   initKernelRing, initShadowRing, getSqe, sqSpaceLeft, flushSq, sqFlags, sqDropped,
   sqRingEntries, cqRingEntries, cqOverflow, cqReady, reap, completionsAt, cqEventfdToggle,
 } from "./queue";
+export { prepRw, sqeSetData, sqeSetFlags, sqeSetBufGroup } from "./sqe";
 export {
-  prepRw, sqeSetData, sqeSetFlags, prepNop, prepReadv, prepReadv2, prepReadFixed, prepWritev,
-  prepWritev2, prepWriteFixed, prepFsync, prepTimeout, prepTimeoutRemove, prepCancel64,
-  prepCancelFd, prepLinkTimeout, prepOpenat, prepClose, prepStatx, prepRead, prepWrite,
-  enqueueNop, enqueueRead, enqueueWrite,
+  prepNop, prepRead, prepWrite, prepReadv, prepReadv2, prepWritev, prepWritev2, prepReadFixed,
+  prepWriteFixed, prepReadvFixed, prepWritevFixed, prepReadMultishot, prepTimeout, prepTimeoutRemove,
+  prepTimeoutUpdate, prepLinkTimeout, prepCancel64, prepCancel, prepCancelFd,
 } from "./prep";
+export {
+  prepFsync, prepSyncFileRange, prepFallocate, prepFadvise, prepFadvise64, prepMadvise, prepMadvise64,
+  prepFtruncate, prepSplice, prepTee, prepClose, prepCloseDirect, prepFilesUpdate, prepFixedFdInstall,
+  prepPipe, prepPipeDirect,
+} from "./prep-fs";
+export {
+  prepOpenat, prepOpenatDirect, prepOpen, prepOpenDirect, prepOpenat2, prepOpenat2Direct, prepStatx,
+  prepRenameat, prepRename, prepUnlinkat, prepUnlink, prepMkdirat, prepMkdir, prepSymlinkat, prepSymlink,
+  prepLinkat, prepLink, prepGetxattr, prepSetxattr, prepFgetxattr, prepFsetxattr,
+} from "./prep-path";
+export {
+  prepSocket, prepSocketDirect, prepSocketDirectAlloc, prepConnect, prepBind, prepListen, prepAccept,
+  prepAcceptDirect, prepMultishotAccept, prepMultishotAcceptDirect, prepSend, prepSendBundle,
+  prepSendSetAddr, prepSendto, prepSendZc, prepSendZcFixed, prepSendmsg, prepSendmsgZc, prepSendmsgZcFixed,
+  prepRecv, prepRecvMultishot, prepRecvmsg, prepRecvmsgMultishot, prepRecvZc, prepShutdown,
+} from "./prep-net";
+export {
+  prepPollAdd, prepPollMultishot, prepPollRemove, prepPollUpdate, prepEpollCtl, prepEpollWait,
+  prepMsgRing, prepMsgRingCqeFlags, prepMsgRingFd, prepMsgRingFdAlloc, prepFutexWake, prepFutexWait,
+  prepFutexWaitv, prepWaitid, prepProvideBuffers, prepRemoveBuffers,
+} from "./prep-control";
+export { prepUringCmd, prepCmdSock, prepCmdGetsockname, prepCmdDiscard, prepCmdZoneResetAll } from "./prep-cmd";
+export { enqueueNop, enqueueRead, enqueueWrite } from "./enqueue";
