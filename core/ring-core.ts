@@ -15,7 +15,7 @@ export type RingMode = "no-mmap" | "mmap";
 export interface CoreSetup {
   sqEntries: number; // power of two
   cqEntries: number; // power of two >= sqEntries
-  flags: number; // setup flags other than NO_MMAP / NO_SQARRAY
+  flags: number; // setup flags other than NO_MMAP / NO_SQARRAY (SQE128 and CQE32 included)
   sqThreadCpu: number;
   sqThreadIdle: number;
   mode: "auto" | RingMode;
@@ -28,7 +28,10 @@ const P_CQ_ENTRIES = 4;
 const P_FEATURES = 20;
 
 export class RingCore {
+  /** Where reap() writes completions: cqeWords int32 per CQE (see reap). */
   readonly completions: Int32Array;
+  /** int32 words per completion: 8 on an IORING_SETUP_CQE32 ring, else 4. */
+  readonly cqeWords: 4 | 8;
   #closed = false;
 
   private constructor(
@@ -43,7 +46,9 @@ export class RingCore {
     readonly sqEntries: number,
     readonly cqEntries: number,
   ) {
-    this.completions = new Int32Array(memory.buffer, wasm.completionsAt(), wasm.completionCapacity.value * 4);
+    // ringLayout() chose the stride from the same setup flags (IORING_SETUP_CQE32).
+    this.cqeWords = wasm.completionWords.value === 8 ? 8 : 4;
+    this.completions = new Int32Array(memory.buffer, wasm.completionsAt(), wasm.completionCapacity.value * this.cqeWords);
   }
 
   /** Sets up a ring, preferring NO_MMAP and NO_SQARRAY, falling back as the kernel requires. */
@@ -140,8 +145,9 @@ export class RingCore {
   }
 
   /**
-   * Drains up to max CQEs into `completions` (4 int32 per CQE: user_data
-   * lo, user_data hi, res, flags), advancing the CQ head once. Flushes
+   * Drains up to max CQEs into `completions` (cqeWords int32 per CQE:
+   * user_data lo, user_data hi, res, flags, and on a CQE32 ring big_cqe[0]
+   * lo, hi, big_cqe[1] lo, hi), advancing the CQ head once. Flushes
    * overflowed CQEs the kernel is holding when the ring looks empty.
    */
   reap(max: number): number {

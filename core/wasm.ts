@@ -14,6 +14,8 @@ export interface UringWasm {
   regionSqes: U32Global;
   regionCompletions: U32Global;
   completionCapacity: U32Global;
+  /** i32 words per reaped completion: 4, or 8 on an IORING_SETUP_CQE32 ring. */
+  completionWords: U32Global;
   totalBytes: U32Global;
   PARAMS_AT: U32Global;
   MMAP_CTX_AT: U32Global;

@@ -2,8 +2,8 @@
 // allocation, no syscalls; core/ calls these exports and native/ enters.
 export {
   ringLayout, prepareParams, paramsSqEntries,
-  regionRings, regionRingsBytes, regionSqes, regionCompletions, completionCapacity, totalBytes,
-  PARAMS_AT, MMAP_CTX_AT, WAITER_AT, SCRATCH_AT, SCRATCH_BYTES,
+  regionRings, regionRingsBytes, regionSqes, regionCompletions, completionCapacity, completionWords,
+  totalBytes, PARAMS_AT, MMAP_CTX_AT, WAITER_AT, SCRATCH_AT, SCRATCH_BYTES,
 } from "./layout";
 export {
   initKernelRing, initShadowRing, getSqe, sqSpaceLeft, flushSq, sqFlags, sqDropped,

@@ -3,7 +3,7 @@
 // maximum), so addresses handed to the kernel never move.
 import {
   IORING_SETUP_SQE128, IORING_SETUP_CQE32, IORING_SETUP_NO_MMAP,
-  SHADOW_SQES, PARAMS_SIZE,
+  SHADOW_SQES, PARAMS_SIZE, SQE_SIZE, SQE128_SIZE,
   P_SQ_ENTRIES, P_CQ_ENTRIES, P_FLAGS, P_SQ_THREAD_CPU, P_SQ_THREAD_IDLE,
   P_SQ_OFF, P_CQ_OFF, SQO_USER_ADDR, CQO_USER_ADDR,
 } from "./abi";
@@ -20,8 +20,12 @@ export const REGIONS_AT: u32 = PAGE;
 // (two cacheline-aligned head/tail pairs plus counters); leave room for
 // wider cachelines on other architectures.
 const RINGS_HEADER_BUDGET: u32 = 1024;
-// One compact completion: user_data lo, user_data hi, res, flags.
-export const COMPLETION_SIZE: u32 = 16;
+// One compact completion, as i32 words: user_data lo, user_data hi, res,
+// flags; on an IORING_SETUP_CQE32 ring also big_cqe[0] lo/hi and
+// big_cqe[1] lo/hi (8 words).
+export function completionWordsFor(setupFlags: u32): u32 {
+  return setupFlags & IORING_SETUP_CQE32 ? 8 : 4;
+}
 
 export let regionRings: u32 = 0;
 export let regionRingsBytes: u32 = 0;
@@ -29,6 +33,7 @@ export let regionSqes: u32 = 0;
 export let regionSqesBytes: u32 = 0;
 export let regionCompletions: u32 = 0;
 export let completionCapacity: u32 = 0;
+export let completionWords: u32 = 4;
 export let totalBytes: u32 = 0;
 
 // @ts-ignore: decorator
@@ -37,7 +42,7 @@ export let totalBytes: u32 = 0;
 }
 
 export function sqeSizeFor(setupFlags: u32): u32 {
-  return setupFlags & IORING_SETUP_SQE128 ? 128 : 64;
+  return setupFlags & IORING_SETUP_SQE128 ? SQE128_SIZE : SQE_SIZE;
 }
 
 export function cqeSizeFor(setupFlags: u32): u32 {
@@ -67,7 +72,8 @@ export function ringLayout(sqEntries: u32, cqEntries: u32, setupFlags: u32): u32
   }
   regionCompletions = regionRings + regionRingsBytes + regionSqesBytes;
   completionCapacity = cqEntries;
-  totalBytes = regionCompletions + pageAlign(cqEntries * COMPLETION_SIZE);
+  completionWords = completionWordsFor(setupFlags);
+  totalBytes = regionCompletions + pageAlign(cqEntries * completionWords * 4);
   return totalBytes;
 }
 

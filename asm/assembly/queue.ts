@@ -10,11 +10,11 @@ import {
   SHADOW_SQ_HEAD, SHADOW_SQ_TAIL, SHADOW_SQ_FLAGS, SHADOW_SQ_DROPPED, SHADOW_CQ_HEAD,
   SHADOW_CQ_TAIL, SHADOW_CQ_OVERFLOW, SHADOW_CQ_FLAGS, SHADOW_SQ_ENTRIES, SHADOW_CQ_ENTRIES, SHADOW_SQES,
   IORING_SETUP_NO_SQARRAY, IORING_CQ_EVENTFD_DISABLED,
-  CQE_OFF_USER_DATA, CQE_OFF_RES, CQE_OFF_FLAGS,
+  CQE_OFF_USER_DATA, CQE_OFF_RES, CQE_OFF_FLAGS, CQE_OFF_BIG_CQE,
 } from "./abi";
 import {
   PARAMS_AT, regionRings, regionSqes, regionCompletions, completionCapacity,
-  sqeSizeFor, cqeSizeFor, COMPLETION_SIZE,
+  sqeSizeFor, cqeSizeFor,
 } from "./layout";
 
 let sqHeadPtr: usize = 0;
@@ -171,7 +171,8 @@ export function cqReady(): u32 {
 }
 
 // Drains up to max CQEs into the compact completion array at
-// completionsAt() (16 bytes each: user_data lo, user_data hi, res, flags)
+// completionsAt() (per CQE: user_data lo, user_data hi, res, flags as i32
+// words, then on a CQE32 ring big_cqe[0] and big_cqe[1] as lo/hi words)
 // and advances the CQ head once for the whole batch. Returns the count.
 export function reap(max: u32): u32 {
   const head = load<u32>(cqHeadPtr);
@@ -181,13 +182,20 @@ export function reap(max: u32): u32 {
   let n = tail - head;
   if (n > max) n = max;
   if (n > completionCapacity) n = completionCapacity;
+  const big = cqeShift == 5;
   let out: usize = regionCompletions;
   for (let i: u32 = 0; i < n; i++) {
     const cqe: usize = cqesBase + (<usize>((head + i) & cqMask) << cqeShift);
     store<u64>(out, load<u64>(cqe, CQE_OFF_USER_DATA));
     store<i32>(out, load<i32>(cqe, CQE_OFF_RES), 8);
     store<u32>(out, load<u32>(cqe, CQE_OFF_FLAGS), 12);
-    out += COMPLETION_SIZE;
+    if (big) {
+      store<u64>(out, load<u64>(cqe, CQE_OFF_BIG_CQE), 16);
+      store<u64>(out, load<u64>(cqe, CQE_OFF_BIG_CQE + 8), 24);
+      out += 32;
+    } else {
+      out += 16;
+    }
   }
   // Pairs with the kernel's load-acquire of the CQ head when it checks for
   // room: the CQE slots are not reused before this store.
