@@ -35,6 +35,8 @@ export interface Native {
   bufAlloc(size: number, flags: number, out: number): number;
   bufFree(addr: number, size: number): number;
   close(fd: number): number;
+  /** The running kernel's release (uname(2)), undefined if it cannot be read. */
+  kernelRelease(): string | undefined;
   /** Host address of a buffer's first byte (it must stay referenced while the kernel uses it). */
   addressOf(buffer: ArrayBufferView | ArrayBuffer): number;
   /** An ArrayBuffer over native memory (no copy); valid until that memory is freed. */

@@ -285,18 +285,16 @@ function onRing<T>(native: Native, ringFd: number | undefined, fn: (fd: number, 
   }
 }
 
-/** An adapter may read the release itself (uname(2) through FFI needs no further permission). */
-type ReleaseSource = Native & { kernelRelease?(): string };
 type DenoPermissions = { permissions: { querySync(d: { name: "sys"; kind: "osRelease" }): { state: string } } };
 
 /**
- * The running kernel's release (uname -r), or undefined where it may not
- * be read: Deno wants --allow-sys for os.release() (and prompts for it on
- * a terminal), /proc/sys/kernel/osrelease even --allow-all, and neither is
- * needed for anything else here.
+ * The running kernel's release (uname -r), from the native library's
+ * uname(2), which needs no permission. Without a native library: from
+ * os.release(), or undefined where it may not be read (Deno wants
+ * --allow-sys for it, and prompts on a terminal).
  */
 export function kernelRelease(native?: Native): string | undefined {
-  const own = (native as ReleaseSource | undefined)?.kernelRelease?.();
+  const own = native?.kernelRelease();
   if (own) return own;
   const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
   if (deno && deno.permissions.querySync({ name: "sys", kind: "osRelease" }).state !== "granted") return undefined;

@@ -37,6 +37,11 @@ export function createBunNative(): Native {
     bufAlloc: (size, flags, out) => s.us_buf_alloc(size, flags, p(out)),
     bufFree: (addr, size) => s.us_buf_free(p(addr), size),
     close: s.us_close,
+    kernelRelease() {
+      const out = new Uint8Array(65); // sizeof(struct utsname.release)
+      const n = s.us_kernel_release(p(this.addressOf(out)), out.length);
+      return n < 0 ? undefined : new TextDecoder().decode(out.subarray(0, n));
+    },
     addressOf(buffer) {
       if (buffer.byteLength === 0) return 0;
       // Touching .buffer moves a small typed array's storage out of the GC

@@ -37,4 +37,6 @@ export const symbols = {
   us_buf_free: { args: ["ptr", "u64"], returns: "i32" },
   // int32_t us_close(int32_t fd);
   us_close: { args: ["i32"], returns: "i32" },
+  // int32_t us_kernel_release(char *out, uint32_t len);
+  us_kernel_release: { args: ["ptr", "u32"], returns: "i32" },
 } as const satisfies Record<string, FFIFunction>;

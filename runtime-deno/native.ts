@@ -54,6 +54,11 @@ export function createDenoNative(): Native {
     bufAlloc: (size, flags, out) => s.us_buf_alloc(BigInt(size), flags, p(out)),
     bufFree: (addr, size) => s.us_buf_free(Deno.UnsafePointer.create(BigInt(addr)), BigInt(size)),
     close: s.us_close,
+    kernelRelease() {
+      const out = new Uint8Array(65); // sizeof(struct utsname.release)
+      const n = s.us_kernel_release(p(this.addressOf(out)), out.length);
+      return n < 0 ? undefined : new TextDecoder().decode(out.subarray(0, n));
+    },
     addressOf(buffer) {
       if (buffer.byteLength === 0) return 0;
       // Touching .buffer moves an on-heap typed array's storage off-heap

@@ -36,4 +36,6 @@ export const symbols = {
   us_buf_free: { parameters: ["pointer", "u64"], result: "i32" },
   // int32_t us_close(int32_t fd);
   us_close: { parameters: ["i32"], result: "i32" },
+  // int32_t us_kernel_release(char *out, uint32_t len);
+  us_kernel_release: { parameters: ["pointer", "u32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;

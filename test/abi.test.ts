@@ -19,11 +19,11 @@ const prototypes = [...block.matchAll(/^(\w+)\s+(us_\w+)\(([^)]*)\);$/gm)].map((
 
 const bunType: Record<string, string> = {
   int32_t: "i32", uint32_t: "u32", int64_t: "i64", uint64_t: "u64",
-  "void *": "ptr", "const void *": "ptr", us_wake_fn: "function",
+  "void *": "ptr", "const void *": "ptr", "char *": "ptr", us_wake_fn: "function",
 };
 const denoType: Record<string, string> = {
   int32_t: "i32", uint32_t: "u32", int64_t: "i64", uint64_t: "u64",
-  "void *": "pointer", "const void *": "pointer", us_wake_fn: "function",
+  "void *": "pointer", "const void *": "pointer", "char *": "pointer", us_wake_fn: "function",
 };
 
 describe("native ABI", () => {

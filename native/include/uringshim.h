@@ -92,6 +92,7 @@ int32_t us_waiter_stop(void *waiter);
 int32_t us_buf_alloc(uint64_t size, uint32_t flags, void *out);
 int32_t us_buf_free(void *addr, uint64_t size);
 int32_t us_close(int32_t fd);
+int32_t us_kernel_release(char *out, uint32_t len);
 /* ABI-END */
 
 /*
@@ -149,6 +150,9 @@ int32_t us_close(int32_t fd);
  * us_buf_free: munmap (munlock is implied).
  *
  * us_close: close(2).
+ *
+ * us_kernel_release: copies uname(2)'s release ("6.18.44-…") with its NUL
+ * to out (len bytes; 65 always suffice); returns its length, or -ERANGE.
  */
 
 #ifdef __cplusplus

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -626,6 +627,17 @@ static void test_buffers(void)
 	}
 }
 
+static void test_kernel_release(void)
+{
+	struct utsname u;
+	char out[65], tiny[2];
+	int32_t n = us_kernel_release(out, sizeof(out));
+
+	CHECK(uname(&u) == 0, "uname");
+	CHECK(n == (int32_t)strlen(u.release) && !strcmp(out, u.release), "release %d %s", n, out);
+	CHECK(us_kernel_release(tiny, sizeof(tiny)) == -ERANGE, "short buffer is ERANGE");
+}
+
 int main(void)
 {
 	test_mmap_mode(0, "mmap");
@@ -637,6 +649,7 @@ int main(void)
 	test_eventfd();
 	test_waiter();
 	test_buffers();
+	test_kernel_release();
 	printf("native: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
