@@ -81,11 +81,7 @@ export const IOSQE_ASYNC = 1 << 4;
 export const IOSQE_BUFFER_SELECT = 1 << 5;
 export const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
 
-// CQE flags
-export const IORING_CQE_F_BUFFER = 1 << 0;
-export const IORING_CQE_F_MORE = 1 << 1;
-export const IORING_CQE_F_SOCK_NONEMPTY = 1 << 2;
-export const IORING_CQE_F_NOTIF = 1 << 3;
+// CQE flags: cqe.ts
 
 // op-specific flags
 export const IORING_FSYNC_DATASYNC = 1 << 0;

@@ -1,8 +1,19 @@
 // The public API, the same under Bun and Deno. Import "uringshim" (the
 // runtime adapters re-export this after binding their FFI).
-export { Ring, type BatchCallback, type RingOptions } from "./ring.ts";
+export { Ring, type BatchCallback, type OpenHow, type RingMessage, type RingOptions, type WaitidInfo } from "./ring.ts";
 export type { RingMode } from "./ring-core.ts";
+export type { MultishotStream } from "./op-stream.ts";
 export { UringError } from "./errors.ts";
 export { Statx } from "./statx.ts";
 export { NativeBuffer, type NativeBufferOptions } from "./native-buffer.ts";
+export {
+  inferProbe, kernelRelease, Probe, probe, probeKernel, UNKNOWN_RELEASE, versionFloor, type Inferred, type ProbeData,
+  type ProbeMethod, type ProbeOptions,
+} from "./probe.ts";
+export {
+  ENTER_FLAGS, FEATURE_FLAGS, flagNames, hasRelease, LAST_KNOWN_OPCODE, opcodeInfo, OPCODES, parseKernelVersion,
+  SETUP_FLAGS, SQE_FLAGS, type FlagInfo, type KernelVersion, type OpcodeInfo,
+} from "./opcodes.ts";
+export * from "./cqe.ts";
 export * from "./constants.ts";
+export * from "./op-constants.ts";

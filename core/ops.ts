@@ -1,47 +1,65 @@
-// In-flight promise operations: what each SQE was for, the buffers the
+// In-flight promise operations: what each SQE was for, the memory the
 // kernel may touch until its CQE arrives, and how its result is delivered.
 import type { UringWasm } from "./wasm.ts";
-import { IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY } from "./constants.ts";
-import { ECANCELED, EINTR, ETIME, uringError } from "./errors.ts";
-import { Statx } from "./statx.ts";
+import { ECANCELED, EINTR, type UringError, uringError } from "./errors.ts";
+import { opcodeInfo } from "./opcodes.ts";
 
-export const OpKind = {
-  Nop: 0,
-  Read: 1,
-  Write: 2,
-  Readv: 3,
-  Writev: 4,
-  Fsync: 5,
-  Openat: 6,
-  Close: 7,
-  Statx: 8,
-  Timeout: 9,
-  CancelOp: 10,
-  CancelFd: 11,
-  CancelAll: 12,
-} as const;
-export type OpKind = (typeof OpKind)[keyof typeof OpKind];
+/**
+ * One kind of operation: its opcode (checked against the kernel's probe
+ * before submission), how it is encoded, and what its promise resolves
+ * with. Specs are shared constants; an Op carries the per-call values.
+ */
+export interface OpSpec {
+  /** The Ring method's name, used in errors and by ring.supports(). */
+  readonly name: string;
+  readonly opcode: number;
+  /** Encodes op into sqe (zeroed by getSqe) through liburing-named prep helpers. */
+  prep(w: UringWasm, sqe: number, op: Op): void;
+  /** The resolved value for a result that is not an error. Default: res. */
+  value?(op: Op, res: number, flags: number): unknown;
+  /** Negative results that are outcomes, not failures (a timeout's -ETIME). */
+  outcome?(res: number): boolean;
+}
 
-/** user_data high word: who a CQE belongs to. */
-export const UD_BATCH = 0; // batch API: the caller's 32-bit user data
-export const UD_PROMISE = 1; // promise API: low word is the op slot
+/** Receives every CQE of a multishot request (see op-stream.ts). */
+export interface CqeSink {
+  onCqe(op: Op, res: number, flags: number, closing: boolean): void;
+}
+
+/** user_data high word: the low 2 bits say who a CQE belongs to. */
+export const UD_TAG_MASK = 3;
+export const UD_BATCH = 0; // batch API: the caller's 32-bit user data, high word 0
+export const UD_PROMISE = 1; // promise API: low word is the op slot, bits 2-31 a sequence number
 export const UD_INTERNAL = 2; // the ring's own requests (cancel on close)
+export const UD_MESSAGE = 3; // msgRing() from another ring: the low word is the sender's data
 
 export class Op {
   slot = -1;
-  /** The promise handed to the caller, for cancel(promise). */
+  /** user_data high word (int32): UD_PROMISE plus a sequence number, so a cancel never hits a reused slot. */
+  udHi = UD_PROMISE;
+  /** The promise handed to the caller, for cancel(promise) and link(). */
   promise: Promise<unknown> | undefined;
+  /** IOSQE_* flags (IO_LINK / IO_HARDLINK inside ring.link()). */
+  sqeFlags = 0;
+  /** Link chain: the head holds the member count, later members -1, others 0. */
+  chain = 0;
+  /** Fails before submission (an opcode the kernel lacks, a broken chain). */
+  error: UringError | undefined;
+  /** Multishot requests deliver every CQE here instead of settling once. */
+  sink: CqeSink | undefined;
   constructor(
-    readonly kind: OpKind,
-    readonly name: string,
+    readonly spec: OpSpec,
     readonly fd: number,
-    /** Host address of the buffer, iovec array, path or timespec. */
+    /** Host address of the buffer, iovec array, path, timespec … */
     readonly addr: number,
     readonly len: number,
     readonly off: number,
+    /** The op's own flags field (rw_flags, open_flags, timeout_flags …). */
     readonly flags: number,
-    /** A second address (statx buffer) or a target slot (cancel). */
-    readonly extra: number,
+    /** A second address (statx buffer, new path) or a value the spec names. */
+    readonly addr2: number,
+    /** One more value the spec names (mode, buffer group, target user_data …). */
+    readonly arg: number,
     /** Everything the kernel may read or write until completion. */
     readonly refs: unknown,
     readonly resolve: (value: any) => void,
@@ -51,51 +69,34 @@ export class Op {
   ) {}
 }
 
-/** Encodes op into sqe (zeroed by getSqe) through the liburing-named prep helpers. */
-export function prepOp(w: UringWasm, sqe: number, op: Op): void {
-  switch (op.kind) {
-    case OpKind.Nop: w.prepNop(sqe); break;
-    case OpKind.Read: w.prepRead(sqe, op.fd, op.addr, op.len, op.off); break;
-    case OpKind.Write: w.prepWrite(sqe, op.fd, op.addr, op.len, op.off); break;
-    case OpKind.Readv: w.prepReadv2(sqe, op.fd, op.addr, op.len, op.off, op.flags); break;
-    case OpKind.Writev: w.prepWritev2(sqe, op.fd, op.addr, op.len, op.off, op.flags); break;
-    case OpKind.Fsync: w.prepFsync(sqe, op.fd, op.flags); break;
-    case OpKind.Openat: w.prepOpenat(sqe, op.fd, op.addr, op.flags, op.len); break;
-    case OpKind.Close: w.prepClose(sqe, op.fd); break;
-    case OpKind.Statx: w.prepStatx(sqe, op.fd, op.addr, op.flags, op.len, op.extra); break;
-    case OpKind.Timeout: w.prepTimeout(sqe, op.addr, 0, op.flags); break;
-    case OpKind.CancelOp: w.prepCancel64(sqe, op.extra, UD_PROMISE, 0); break;
-    case OpKind.CancelFd: w.prepCancelFd(sqe, op.fd, IORING_ASYNC_CANCEL_ALL); break;
-    case OpKind.CancelAll: w.prepCancel64(sqe, 0, 0, IORING_ASYNC_CANCEL_ANY); break;
-  }
-}
-
-/** Resolves or rejects op with its CQE result. `closing`: the ring cancelled it. */
-export function settleOp(op: Op, res: number, closing: boolean): void {
-  if (res < 0) {
-    if (op.kind === OpKind.Timeout && res === -ETIME) {
-      op.resolve(undefined);
-      return;
-    }
-    // A request interrupted by the ring's own cancellation reports EINTR
-    // for some file types; to the caller both mean "cancelled by close()".
-    const code = closing && res === -EINTR ? -ECANCELED : res;
-    op.reject(uringError(op.name, code, closing && code === -ECANCELED ? "the ring was closed" : op.detail));
+/** Resolves or rejects op with its CQE. `closing`: the ring cancelled it. */
+export function settleOp(op: Op, res: number, flags: number, closing: boolean): void {
+  const spec = op.spec;
+  if (res >= 0 || (spec.outcome !== undefined && spec.outcome(res) && !(closing && res === -ECANCELED))) {
+    op.resolve(spec.value === undefined ? res : spec.value(op, res, flags));
     return;
   }
-  switch (op.kind) {
-    case OpKind.Nop:
-    case OpKind.Fsync:
-    case OpKind.Close:
-    case OpKind.Timeout:
-      op.resolve(undefined);
-      break;
-    case OpKind.Statx:
-      op.resolve(new Statx((op.refs as [Uint8Array, Uint8Array])[1]));
-      break;
-    default:
-      op.resolve(res);
-  }
+  op.reject(opError(op, res, closing));
+}
+
+/** The UringError for a failed CQE of op. */
+export function opError(op: Op, res: number, closing: boolean): UringError {
+  // A request interrupted by the ring's own cancellation reports EINTR for
+  // some file types; to the caller both mean "cancelled by close()".
+  const code = closing && res === -EINTR ? -ECANCELED : res;
+  return uringError(op.spec.name, code, closing && code === -ECANCELED ? "the ring was closed" : op.detail);
+}
+
+/** The IORING_OP_* number of an opcode name ("readvFixed"). */
+export function opcodeOf(name: string): number {
+  const info = opcodeInfo(name);
+  if (info === undefined) throw new Error(`uringshim: no io_uring opcode is named ${name}`);
+  return info.opcode;
+}
+
+/** Resolves with undefined: ops whose result carries nothing (fsync, close …). */
+export function noValue(): undefined {
+  return undefined;
 }
 
 /** Fixed-capacity table of in-flight ops indexed by slot, with a free-slot stack. */
@@ -112,8 +113,9 @@ export class OpTable {
     this.#top = capacity;
   }
 
-  get hasRoom(): boolean {
-    return this.#top > 0;
+  /** Free slots. */
+  get free(): number {
+    return this.#top;
   }
 
   add(op: Op): number {
@@ -124,23 +126,19 @@ export class OpTable {
     return slot;
   }
 
-  /** Removes and returns the op in slot (undefined for a stale slot). */
-  take(slot: number): Op | undefined {
-    const op = this.#ops[slot];
-    if (op === undefined) return undefined;
-    this.#ops[slot] = undefined;
-    this.#free[this.#top++] = slot;
-    this.inFlight--;
-    return op;
+  get(slot: number): Op | undefined {
+    return this.#ops[slot];
   }
 
-  /** Releases a slot whose SQE never reached the kernel. */
-  release(op: Op): void {
-    this.take(op.slot);
+  /** Frees op's slot. */
+  take(op: Op): void {
+    this.#ops[op.slot] = undefined;
+    this.#free[this.#top++] = op.slot;
+    this.inFlight--;
   }
 
   /** The in-flight op whose promise is target (a linear scan: cancel is rare). */
-  find(target: Promise<unknown>): Op | undefined {
+  find(target: unknown): Op | undefined {
     for (const op of this.#ops) if (op !== undefined && op.promise === target) return op;
     return undefined;
   }

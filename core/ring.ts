@@ -1,22 +1,26 @@
-// Ring: the public object. A promise API that batches every op queued in
-// one event-loop turn into one io_uring_enter and never blocks the event
-// loop, and a batch API (prep*/submit/submitAndWait/reap) for throughput
-// loops and Workers, which blocks and says so.
+// Ring: the public object. Ring.open() sets up the ring; the operations
+// live in one file per family (ring-io.ts: file descriptors, ring-fs.ts:
+// paths, this file: timers, cancellation's relatives, messages between
+// rings, futexes and child processes) over the engine in ring-base.ts.
 import {
-  AT_FDCWD, FEATURE_NAMES, IORING_ENTER_GETEVENTS, IORING_FSYNC_DATASYNC,
-  IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF, IORING_SETUP_SQPOLL, IORING_SETUP_SUBMIT_ALL,
-  STATX_BASIC_STATS, IORING_TIMEOUT_ABS, AT_STATX_SYNC_AS_STAT,
+  IORING_SETUP_CQE32, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF, IORING_SETUP_SQE128, IORING_SETUP_SQPOLL,
+  IORING_SETUP_SUBMIT_ALL, IORING_TIMEOUT_ABS, IORING_TIMEOUT_ETIME_SUCCESS,
 } from "./constants.ts";
-import { closedError, EAGAIN, EBUSY, ECANCELED, EINVAL, ETIME, UringError, uringError } from "./errors.ts";
-import { getNative, type Native, type Waiter } from "./native.ts";
-import { Op, OpKind, OpTable, prepOp, settleOp, UD_BATCH, UD_INTERNAL, UD_PROMISE } from "./ops.ts";
-import { RingCore, type RingMode } from "./ring-core.ts";
-import type { UringWasm } from "./wasm.ts";
-import { STATX_SIZE_BYTES, type Statx } from "./statx.ts";
+import { ECANCELED, ETIME } from "./errors.ts";
+import { getNative } from "./native.ts";
+import { MultishotStream } from "./op-stream.ts";
 import {
-  checkBuffer, checkBufferList, checkDirFd, checkFd, checkFlags, checkInteger, checkOffset, checkOptions,
-  checkU32, encodePath,
-} from "./validate.ts";
+  FUTEX_BITSET_MATCH_ANY, FUTEX_WAITV_MAX, FUTEX2_PRIVATE, FUTEX2_SIZE_U32, IORING_MSG_DATA,
+  IORING_TIMEOUT_MULTISHOT, P_PIDFD,
+} from "./op-constants.ts";
+import { noValue, opcodeOf, type OpSpec, UD_MESSAGE } from "./ops.ts";
+import { inferProbe, Probe, probe } from "./probe.ts";
+import { RingCore } from "./ring-core.ts";
+import { RingFs } from "./ring-fs.ts";
+import { checkBits, checkBoolean, checkInteger, checkOptions, checkU32 } from "./validate.ts";
+
+export type { BatchCallback, RingMessage } from "./ring-base.ts";
+export type { OpenHow } from "./ring-fs.ts";
 
 export interface RingOptions {
   /** SQ entries, rounded up to a power of two (1–32768). Default 256. */
@@ -27,81 +31,131 @@ export interface RingOptions {
   sqpoll?: boolean | { idleMs?: number; cpu?: number };
   /** IORING_SETUP_SINGLE_ISSUER (6.0+): only this thread submits. Default true. */
   singleIssuer?: boolean;
+  /** 128-byte SQEs (IORING_SETUP_SQE128), for uring_cmd payloads. */
+  sqe128?: boolean;
+  /** 32-byte CQEs (IORING_SETUP_CQE32), for uring_cmd results. */
+  cqe32?: boolean;
+  /**
+   * Use only the ops a kernel of this release has ("5.15"), though the
+   * running one has more: they reject EOPNOTSUPP before submission, as they
+   * would there. For testing code meant to run on older kernels.
+   */
+  assumeKernel?: string;
   /** "no-mmap": rings inside WebAssembly memory (6.5+); "mmap": kernel-mapped rings plus a copy; "auto" (default) tries no-mmap first. */
-  mode?: "auto" | RingMode;
+  mode?: "auto" | "no-mmap" | "mmap";
 }
 
-export type BatchCallback = (userData: number, res: number, flags: number) => void;
+/** What waitid() resolves with: the siginfo_t fields of a SIGCHLD. */
+export interface WaitidInfo {
+  /** SIGCHLD (17), or 0 when WNOHANG found no child in the state asked for. */
+  signo: number;
+  /** CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_TRAPPED or CLD_CONTINUED. */
+  code: number;
+  pid: number;
+  uid: number;
+  /** The exit status (CLD_EXITED) or the signal number. */
+  status: number;
+}
 
-const CLOSE_DEADLINE_MS = 10_000;
-// While ops are in flight a timer also reaps this often: a safety net for a
-// wake-up lost in the race between re-enabling eventfd notifications and a
-// completion posted at that instant. It also keeps the process alive.
-const SAFETY_POLL_MS = 50;
-const CLOSE_WAIT_NS = 50_000_000;
 const MAX_ENTRIES = 32768;
+const WAITID_OPTIONS = 0x0100_000f; // WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT
+const SIGINFO_BYTES = 128;
 
 function pow2ceil(n: number): number {
   return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
 }
 
-// Rings whose close() gave up waiting for the kernel: their memory and
-// buffers stay referenced for the life of the process rather than be reused
-// while the kernel might still write to them.
-const abandoned = new Set<unknown>();
-
-export class Ring implements Disposable {
-  readonly #core: RingCore;
-  /** core.wasm, one load less on the batch hot path. */
-  readonly #wasm: UringWasm;
-  readonly #native: Native;
-  readonly #ops: OpTable;
-  /** Ops waiting for an SQE or a slot, in submission order. */
-  #backlog: Op[] = [];
-  #backlogHead = 0;
-  #flushQueued = false;
-  #closed = false;
-  #closing = false;
-  readonly #eventFd: number;
-  readonly #waiter: Waiter;
-  #armed = false;
-  #safetyPoll: ReturnType<typeof setInterval> | undefined;
-  /** Batch-API requests the kernel has not completed yet (close() waits for them). */
-  #batchInFlight = 0;
-  /** Batch completions found while draining for promises, handed to the next reap(). */
-  #batchBacklog: number[] = [];
-  readonly #flushTask = () => this.#flush();
-  readonly #wakeTask = () => this.#onWake();
-
-  private constructor(core: RingCore, native: Native) {
-    this.#core = core;
-    this.#wasm = core.wasm;
-    this.#native = native;
-    this.#ops = new OpTable(core.cqEntries);
-    const efd = native.eventfd(0, false);
-    if (efd < 0) {
-      core.close();
-      throw uringError("eventfd", efd);
-    }
-    const reg = native.registerEventfd(core.fd, efd);
-    if (reg < 0) {
-      native.close(efd);
-      core.close();
-      throw uringError("register_eventfd", reg);
-    }
-    this.#eventFd = efd;
-    // Idle: no notifications until an op is in flight (see #updateWaiter).
-    core.setEventfdEnabled(false);
-    try {
-      this.#waiter = native.createWaiter(efd, core.waiterMemory, this.#wakeTask);
-    } catch (cause) {
-      native.unregisterEventfd(core.fd);
-      native.close(efd);
-      core.close();
-      throw cause;
-    }
+/** struct __kernel_timespec { s64 tv_sec; long long tv_nsec; } for ms milliseconds. */
+function timespec(fn: string, ms: unknown): BigInt64Array {
+  if (typeof ms !== "number") throw new TypeError(`${fn}(): ms must be a number, got ${typeof ms}`);
+  if (!Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER / 1e6) {
+    throw new RangeError(`${fn}(): ms must be a finite number >= 0, got ${ms}`);
   }
+  const ts = new BigInt64Array(new ArrayBuffer(16));
+  const sec = Math.floor(ms / 1000);
+  ts[0] = BigInt(sec);
+  ts[1] = BigInt(Math.round((ms - sec * 1000) * 1e6));
+  return ts;
+}
 
+/** Address of element index of a 32-bit futex word array, validated. */
+function futexWord(fn: string, ring: Ring, view: unknown, index: unknown, name = "view"): number {
+  if (!(view instanceof Int32Array) && !(view instanceof Uint32Array)) {
+    throw new TypeError(`${fn}(): ${name} must be an Int32Array or Uint32Array`);
+  }
+  const i = checkInteger(fn, "index", index, 0, view.length - 1);
+  return ring.addressOf(view) + i * 4;
+}
+
+function futexFlags(fn: string, name: string, options: Record<string, unknown>): number {
+  // Process-private futexes (the default, as glibc's) are cheaper; { shared: true } for shared memory.
+  return FUTEX2_SIZE_U32 | (checkBoolean(fn, `${name}.shared`, options.shared ?? false) ? 0 : FUTEX2_PRIVATE);
+}
+
+/** The running kernel's capabilities cut down to what `release` has. */
+function assumeKernel(real: Probe, release: string): Probe {
+  const assumed = inferProbe(release);
+  return new Probe({
+    kernelRelease: release,
+    source: real.source,
+    inferred: real.inferred,
+    supportedOpcodes: real.supportedOpcodes.filter((op) => assumed.supportsOpcode(op)),
+    lastOp: Math.min(real.lastOp, assumed.lastOp),
+    setupFlags: real.setupFlags & assumed.setupFlags,
+    enterFlags: real.enterFlags & assumed.enterFlags,
+    sqeFlags: real.sqeFlags & assumed.sqeFlags,
+    features: real.features & assumed.features,
+  });
+}
+
+const spec = {
+  timeout: {
+    name: "timeout", opcode: opcodeOf("timeout"),
+    // In a chain, expiry is this op's success (it resolves), so it must not
+    // break the chain: IORING_TIMEOUT_ETIME_SUCCESS makes the kernel agree.
+    prep: (w, sqe, op) => w.prepTimeout(sqe, op.addr, op.arg, op.flags | (op.chain !== 0 ? IORING_TIMEOUT_ETIME_SUCCESS : 0)),
+    outcome: (res) => res === -ETIME, value: noValue,
+  },
+  timeoutMultishot: {
+    name: "timeoutMultishot", opcode: opcodeOf("timeout"),
+    prep: (w, sqe, op) => w.prepTimeout(sqe, op.addr, op.arg, op.flags),
+    outcome: (res) => res === -ETIME,
+  },
+  linkTimeout: {
+    name: "linkTimeout", opcode: opcodeOf("linkTimeout"),
+    prep: (w, sqe, op) => w.prepLinkTimeout(sqe, op.addr, op.flags),
+    // -ETIME: it fired and cancelled the request; -ECANCELED: the request finished first.
+    outcome: (res) => res === -ETIME || res === -ECANCELED,
+    value: (_op, res) => res === -ETIME,
+  },
+  msgRing: {
+    name: "msgRing", opcode: opcodeOf("msgRing"),
+    prep: (w, sqe, op) => w.prepMsgRing(sqe, op.fd, op.len, op.arg, UD_MESSAGE, op.flags), value: noValue,
+  },
+  futexWait: {
+    name: "futexWait", opcode: opcodeOf("futexWait"),
+    prep: (w, sqe, op) => w.prepFutexWait(sqe, op.addr, op.off, 0, op.addr2, 0, op.arg, 0), value: noValue,
+  },
+  futexWake: {
+    name: "futexWake", opcode: opcodeOf("futexWake"),
+    prep: (w, sqe, op) => w.prepFutexWake(sqe, op.addr, op.off, 0, op.addr2, 0, op.arg, 0),
+  },
+  futexWaitv: {
+    name: "futexWaitv", opcode: opcodeOf("futexWaitv"),
+    prep: (w, sqe, op) => w.prepFutexWaitv(sqe, op.addr, op.len, 0),
+  },
+  waitid: {
+    name: "waitid", opcode: opcodeOf("waitid"),
+    prep: (w, sqe, op) => w.prepWaitid(sqe, op.arg, op.fd, op.addr, op.flags, 0),
+    value: (op): WaitidInfo => {
+      const v = new DataView((op.refs as Uint8Array).buffer);
+      // siginfo_t: si_signo, si_errno, si_code, then the SIGCHLD union: pid, uid, status.
+      return { signo: v.getInt32(0, true), code: v.getInt32(8, true), pid: v.getInt32(16, true), uid: v.getUint32(20, true), status: v.getInt32(24, true) };
+    },
+  },
+} satisfies Record<string, OpSpec>;
+
+export class Ring extends RingFs {
   /** Sets up a ring. Synchronous; throws UringError saying why and how to fix it when io_uring is unavailable. */
   static open(options: RingOptions = {}): Ring {
     const o = checkOptions("Ring.open", options);
@@ -115,6 +169,8 @@ export class Ring implements Disposable {
     }
     let flags = IORING_SETUP_SUBMIT_ALL;
     if (o.singleIssuer ?? true) flags |= IORING_SETUP_SINGLE_ISSUER;
+    if (o.sqe128) flags |= IORING_SETUP_SQE128;
+    if (o.cqe32) flags |= IORING_SETUP_CQE32;
     let sqThreadCpu = 0;
     let sqThreadIdle = 0;
     if (o.sqpoll) {
@@ -126,568 +182,151 @@ export class Ring implements Disposable {
         flags |= IORING_SETUP_SQ_AFF;
       }
     }
+    let kernel = probe();
+    if (o.assumeKernel !== undefined) {
+      if (typeof o.assumeKernel !== "string" || !/^\d+\.\d+/.test(o.assumeKernel)) {
+        throw new TypeError(`Ring.open(): options.assumeKernel must be a release like "5.15", got ${String(o.assumeKernel)}`);
+      }
+      kernel = assumeKernel(kernel, o.assumeKernel);
+    }
     const native = getNative();
     const core = RingCore.open(native, { sqEntries: entries, cqEntries, flags, sqThreadCpu, sqThreadIdle, mode });
-    return new Ring(core, native);
-  }
-
-  /** "no-mmap" (rings in WebAssembly memory) or "mmap" (kernel-mapped rings, SQEs copied in). */
-  get mode(): RingMode {
-    return this.#core.mode;
-  }
-
-  /** The kernel's IORING_FEAT_* bits. */
-  get features(): number {
-    return this.#core.features;
-  }
-
-  /** The IORING_FEAT_* names the kernel reported. */
-  get featureNames(): string[] {
-    return FEATURE_NAMES.filter(([bit]) => this.#core.features & bit).map(([, name]) => name);
-  }
-
-  /** Setup flags the ring was created with (IORING_SETUP_*). */
-  get setupFlags(): number {
-    return this.#core.setupFlags;
-  }
-
-  get entries(): number {
-    return this.#core.sqEntries;
-  }
-
-  get cqEntries(): number {
-    return this.#core.cqEntries;
-  }
-
-  get fd(): number {
-    this.#check("fd");
-    return this.#core.fd;
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Promise operations submitted or waiting to be, not yet completed. */
-  get pending(): number {
-    return this.#ops.inFlight + this.#backlog.length - this.#backlogHead;
-  }
-
-  #check(fn: string): void {
-    if (this.#closed) throw closedError(fn);
-  }
-
-  // ---- promise API -------------------------------------------------------
-
-  #start<T>(
-    kind: OpKind, name: string, fd: number, addr: number, len: number, off: number,
-    flags: number, extra: number, refs: unknown, detail?: string,
-  ): Promise<T> {
-    const { promise, resolve, reject } = Promise.withResolvers<T>();
-    const op = new Op(kind, name, fd, addr, len, off, flags, extra, refs, resolve, reject, detail);
-    op.promise = promise;
-    if (this.#backlogHead === this.#backlog.length && this.#ops.hasRoom) {
-      if (!this.#prep(op)) this.#backlog.push(op);
-    } else {
-      this.#backlog.push(op);
-    }
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flushTask);
-    }
-    return promise;
-  }
-
-  /** Puts op in an SQE and the op table; false when the SQ is full. */
-  #prep(op: Op): boolean {
-    const w = this.#core.wasm;
-    const sqe = w.getSqe();
-    if (sqe === 0) return false;
-    prepOp(w, sqe, op);
-    w.sqeSetData(sqe, this.#ops.add(op), UD_PROMISE);
-    return true;
-  }
-
-  /** Moves backlog ops into free SQEs and slots; returns how many moved. */
-  #refill(): number {
-    let moved = 0;
-    while (this.#backlogHead < this.#backlog.length && this.#ops.hasRoom) {
-      if (!this.#prep(this.#backlog[this.#backlogHead])) break;
-      this.#backlog[this.#backlogHead++] = undefined as unknown as Op;
-      moved++;
-    }
-    if (this.#backlogHead === this.#backlog.length) {
-      this.#backlog = [];
-      this.#backlogHead = 0;
-    }
-    return moved;
-  }
-
-  /** End of the event-loop turn: one io_uring_enter for everything queued. */
-  #flush(): void {
-    this.#flushQueued = false;
-    if (this.#closed) return;
-    for (;;) {
-      const res = this.#core.submit();
-      if (res < 0 && res !== -EBUSY && res !== -EAGAIN) {
-        // Nothing transient: the ring itself is unusable. Fail what is queued.
-        this.#failAll(uringError("submit", res));
-        return;
-      }
-      // Inline completions (NOPs, page-cache hits) are already in the CQ:
-      // deliver them now instead of after a wake-up round trip.
-      this.#drain();
-      if (res < 0 || this.#backlogHead === this.#backlog.length || this.#refill() === 0) break;
-    }
-    this.#updateWaiter();
+    return new Ring(core, native, kernel);
   }
 
   /**
-   * Keeps a wake-up pending exactly while ops are in flight: eventfd
-   * notifications on, the waiter armed, the safety poll running. An idle
-   * ring has notifications off, so batch loops and inline completions pay
-   * nothing for the promise API. waiter.arm() is idempotent and also
-   * re-arms a waiter whose wake-up was consumed (Deno's read), so it is
-   * called on every pass while busy.
+   * Resolves after ms milliseconds (IORING_OP_TIMEOUT, relative), at the
+   * CLOCK_MONOTONIC time ms with { absolute: true }, or earlier once
+   * `count` other requests have completed.
    */
-  #updateWaiter(): void {
-    if (this.#ops.inFlight > 0) {
-      if (!this.#armed) {
-        this.#armed = true;
-        this.#safetyPoll = setInterval(this.#wakeTask, SAFETY_POLL_MS);
-        // CQEs posted while notifications were off signalled nothing.
-        if (this.#core.setEventfdEnabled(true) > 0) queueMicrotask(this.#wakeTask);
-      }
-      this.#waiter.arm();
-    } else if (this.#armed) {
-      this.#stopWaiting();
-      this.#core.setEventfdEnabled(false);
-    }
-  }
-
-  #stopWaiting(): void {
-    this.#armed = false;
-    clearInterval(this.#safetyPoll);
-    this.#safetyPoll = undefined;
-    this.#waiter.disarm();
-  }
-
-  #onWake(): void {
-    if (this.#closed) return;
-    this.#drain();
-    if (this.#backlogHead < this.#backlog.length && this.#refill() > 0) {
-      if (!this.#flushQueued) {
-        this.#flushQueued = true;
-        queueMicrotask(this.#flushTask);
-      }
-    }
-    this.#updateWaiter();
-  }
-
-  /**
-   * Reaps every CQE, then settles the promises after the pass, never inside
-   * it: a continuation that queues more ops cannot re-enter the drain.
-   */
-  #drain(): void {
-    const c = this.#core.completions;
-    const cap = this.#core.cqEntries;
-    let done: Op[] | undefined;
-    let results: number[] | undefined;
-    for (;;) {
-      const n = this.#core.reap(cap);
-      if (n === 0) break;
-      for (let i = 0, k = 0; i < n; i++, k += 4) {
-        const hi = c[k + 1];
-        if (hi === UD_PROMISE) {
-          const op = this.#ops.take(c[k]);
-          if (op === undefined) continue;
-          (done ??= []).push(op);
-          (results ??= []).push(c[k + 2]);
-        } else if (hi === UD_BATCH) {
-          this.#batchInFlight--;
-          this.#batchBacklog.push(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
-        }
-      }
-    }
-    if (done === undefined) return;
-    const closing = this.#closing;
-    for (let i = 0; i < done.length; i++) settleOp(done[i], results![i], closing);
-  }
-
-  #failAll(error: UringError): void {
-    for (let i = this.#backlogHead; i < this.#backlog.length; i++) this.#backlog[i].reject(error);
-    this.#backlog = [];
-    this.#backlogHead = 0;
-  }
-
-  /** A no-op through the ring: resolves when its CQE arrives. */
-  nop(): Promise<void> {
-    this.#check("nop");
-    return this.#start(OpKind.Nop, "nop", -1, 0, 0, 0, 0, 0, undefined);
-  }
-
-  /**
-   * Reads into buf at file offset (-1: the current position, for pipes and
-   * sockets). Resolves with the bytes read; buf stays referenced until then.
-   */
-  read(fd: number, buf: ArrayBufferView | ArrayBuffer, offset: number | bigint = -1): Promise<number> {
-    this.#check("read");
-    fd = checkFd("read", fd);
-    const bytes = checkBuffer("read", buf);
-    const off = checkOffset("read", offset);
-    return this.#start(OpKind.Read, "read", fd, this.#native.addressOf(bytes), bytes.byteLength, off, 0, 0, bytes);
-  }
-
-  /** Writes buf at file offset (-1: the current position). Resolves with the bytes written. */
-  write(fd: number, buf: ArrayBufferView | ArrayBuffer, offset: number | bigint = -1): Promise<number> {
-    this.#check("write");
-    fd = checkFd("write", fd);
-    const bytes = checkBuffer("write", buf);
-    const off = checkOffset("write", offset);
-    return this.#start(OpKind.Write, "write", fd, this.#native.addressOf(bytes), bytes.byteLength, off, 0, 0, bytes);
-  }
-
-  #iovecs(fn: string, buffers: unknown): { iov: Uint8Array; refs: unknown[]; count: number } {
-    const list = checkBufferList(fn, buffers);
-    // struct iovec { void *iov_base; size_t iov_len; }, in an ArrayBuffer
-    // (stable memory) the kernel reads at submission.
-    const iov = new Uint8Array(new ArrayBuffer(list.length * 16));
-    const words = new Uint32Array(iov.buffer);
-    for (let i = 0; i < list.length; i++) {
-      const addr = this.#native.addressOf(list[i]);
-      const len = list[i].byteLength;
-      words[i * 4] = addr >>> 0;
-      words[i * 4 + 1] = Math.floor(addr / 2 ** 32);
-      words[i * 4 + 2] = len >>> 0;
-      words[i * 4 + 3] = Math.floor(len / 2 ** 32);
-    }
-    return { iov, refs: [iov, list], count: list.length };
-  }
-
-  /** preadv2: scatters into buffers from offset. Resolves with the total bytes read. */
-  readv(fd: number, buffers: ArrayBufferView[], offset: number | bigint = -1, flags = 0): Promise<number> {
-    this.#check("readv");
-    fd = checkFd("readv", fd);
-    const off = checkOffset("readv", offset);
-    const rwFlags = checkFlags("readv", "flags", flags);
-    const { iov, refs, count } = this.#iovecs("readv", buffers);
-    return this.#start(OpKind.Readv, "readv", fd, this.#native.addressOf(iov), count, off, rwFlags, 0, refs);
-  }
-
-  /** pwritev2: gathers buffers to offset. Resolves with the total bytes written. */
-  writev(fd: number, buffers: ArrayBufferView[], offset: number | bigint = -1, flags = 0): Promise<number> {
-    this.#check("writev");
-    fd = checkFd("writev", fd);
-    const off = checkOffset("writev", offset);
-    const rwFlags = checkFlags("writev", "flags", flags);
-    const { iov, refs, count } = this.#iovecs("writev", buffers);
-    return this.#start(OpKind.Writev, "writev", fd, this.#native.addressOf(iov), count, off, rwFlags, 0, refs);
-  }
-
-  /** fsync(2), or fdatasync(2) with { datasync: true }. */
-  fsync(fd: number, options: { datasync?: boolean } = {}): Promise<void> {
-    this.#check("fsync");
-    fd = checkFd("fsync", fd);
-    const o = checkOptions("fsync", options);
-    return this.#start(OpKind.Fsync, "fsync", fd, 0, 0, 0, o.datasync ? IORING_FSYNC_DATASYNC : 0, 0, undefined);
-  }
-
-  /** openat(2): resolves with the new fd (O_CLOEXEC is added: fds never leak into children). */
-  openat(path: string, flags = 0, mode = 0o644, dirfd: number = AT_FDCWD): Promise<number> {
-    this.#check("openat");
-    const p = encodePath("openat", path);
-    const f = checkFlags("openat", "flags", flags) | 0o2000000;
-    const m = checkInteger("openat", "mode", mode, 0, 0o7777);
-    const d = checkDirFd("openat", dirfd);
-    return this.#start(OpKind.Openat, "openat", d, this.#native.addressOf(p), m, 0, f, 0, p, path);
-  }
-
-  /** close(2) of a file descriptor through the ring. */
-  closeFd(fd: number): Promise<void> {
-    this.#check("closeFd");
-    fd = checkFd("closeFd", fd);
-    return this.#start(OpKind.Close, "close", fd, 0, 0, 0, 0, 0, undefined);
-  }
-
-  /** statx(2): resolves with a Statx (fields like fs.Stats). */
-  statx(
-    path: string,
-    options: { dirfd?: number; flags?: number; mask?: number } = {},
-  ): Promise<Statx> {
-    this.#check("statx");
-    const o = checkOptions("statx", options);
-    const p = encodePath("statx", path);
-    const d = checkDirFd("statx", o.dirfd ?? AT_FDCWD, "options.dirfd");
-    const flags = checkFlags("statx", "options.flags", o.flags ?? AT_STATX_SYNC_AS_STAT);
-    const mask = checkU32("statx", "options.mask", o.mask ?? STATX_BASIC_STATS);
-    const out = new Uint8Array(new ArrayBuffer(STATX_SIZE_BYTES));
-    return this.#start(
-      OpKind.Statx, "statx", d, this.#native.addressOf(p), mask, 0, flags, this.#native.addressOf(out), [p, out], path,
-    );
-  }
-
-  /**
-   * Resolves after ms milliseconds (IORING_OP_TIMEOUT, relative), or at
-   * the CLOCK_MONOTONIC time ms with { absolute: true }.
-   */
-  timeout(ms: number, options: { absolute?: boolean } = {}): Promise<void> {
-    this.#check("timeout");
-    if (typeof ms !== "number") throw new TypeError(`timeout(): ms must be a number, got ${typeof ms}`);
-    if (!Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER / 1e6) {
-      throw new RangeError(`timeout(): ms must be a finite number >= 0, got ${ms}`);
-    }
+  timeout(ms: number, options: { absolute?: boolean; count?: number } = {}): Promise<void> {
+    this.check("timeout");
+    const ts = timespec("timeout", ms);
     const o = checkOptions("timeout", options);
-    // struct __kernel_timespec { s64 tv_sec; long long tv_nsec; }
-    const ts = new BigInt64Array(2);
-    const sec = Math.floor(ms / 1000);
-    ts[0] = BigInt(sec);
-    ts[1] = BigInt(Math.round((ms - sec * 1000) * 1e6));
-    const flags = o.absolute ? IORING_TIMEOUT_ABS : 0;
-    return this.#start(OpKind.Timeout, "timeout", -1, this.#native.addressOf(ts), 0, 0, flags, 0, ts);
+    const count = checkU32("timeout", "options.count", o.count ?? 0);
+    const flags = checkBoolean("timeout", "options.absolute", o.absolute ?? false) ? IORING_TIMEOUT_ABS : 0;
+    return this.start(spec.timeout, -1, this.addressOf(ts), 0, 0, flags, 0, count, ts);
   }
 
   /**
-   * Cancels in-flight operations: a promise returned by this ring, every
-   * request on an fd ({ fd }), or everything ("all"). Resolves with the
-   * number of requests cancelled (0 for a promise no longer in flight);
-   * rejects EALREADY when the request is running and cannot be stopped,
-   * ENOENT when the kernel no longer knows it.
+   * A repeating timer (IORING_TIMEOUT_MULTISHOT, 6.4+): yields 1, 2, 3 …
+   * every ms milliseconds, `count` times (0, the default: until the loop is
+   * left, which cancels it).
    */
-  cancel(target: Promise<unknown> | { fd: number } | "all"): Promise<number> {
-    this.#check("cancel");
-    if (target === "all") return this.#start(OpKind.CancelAll, "cancel", -1, 0, 0, 0, 0, 0, undefined);
-    if (target instanceof Promise) {
-      // A scan, not a per-op map: cancel is rare, the hot path stays lean.
-      const inFlight = this.#ops.find(target);
-      if (inFlight !== undefined) {
-        return this.#start<number>(OpKind.CancelOp, "cancel", -1, 0, 0, 0, 0, inFlight.slot, undefined).then(() => 1);
-      }
-      for (let i = this.#backlogHead; i < this.#backlog.length; i++) {
-        const op = this.#backlog[i];
-        if (op.promise === target) {
-          // Still in the backlog: it never reaches the kernel.
-          this.#backlog.splice(i, 1);
-          op.reject(uringError(op.name, -ECANCELED));
-          return Promise.resolve(1);
-        }
-      }
-      // Completed already (or never this ring's): nothing to cancel.
-      return Promise.resolve(0);
-    }
-    if (target !== null && typeof target === "object" && "fd" in target) {
-      const fd = checkFd("cancel", target.fd, "target.fd");
-      return this.#start(OpKind.CancelFd, "cancel", fd, 0, 0, 0, 0, 0, undefined);
-    }
-    throw new TypeError('cancel(): target must be a promise from this ring, { fd }, or "all"');
-  }
-
-  // ---- batch API ---------------------------------------------------------
-  // For throughput loops and Workers. submitAndWait() blocks the calling
-  // thread until completions arrive; don't use it on a thread whose event
-  // loop must keep running. userData is a 32-bit unsigned integer.
-
-  /** io_uring_prep_nop into the next SQE; false when the SQ is full (submit, then retry). */
-  prepNop(userData = 0): boolean {
-    if (this.#closed) throw closedError("prepNop");
-    if (this.#wasm.enqueueNop(userData >>> 0, UD_BATCH) === 0) return false;
-    this.#batchInFlight++;
-    return true;
+  timeoutMultishot(ms: number, options: { count?: number } = {}): MultishotStream<number> {
+    this.check("timeoutMultishot");
+    const ts = timespec("timeoutMultishot", ms);
+    const o = checkOptions("timeoutMultishot", options);
+    const count = checkU32("timeoutMultishot", "options.count", o.count ?? 0);
+    let ticks = 0;
+    const stream: MultishotStream<number> = new MultishotStream({
+      item: () => ++ticks,
+      cancel: (op) => this.cancelRequest(op),
+    });
+    this.startStream(stream, spec.timeoutMultishot, -1, this.addressOf(ts), 0, 0, IORING_TIMEOUT_MULTISHOT, 0, count, ts);
+    return stream;
   }
 
   /**
-   * io_uring_prep_read. buf is a host address (see addressOf(); the memory
-   * must stay referenced until the completion is reaped) or a buffer.
+   * IORING_OP_LINK_TIMEOUT: limits the operation before it in a
+   * ring.link([...]) chain to ms milliseconds (that operation then rejects
+   * ECANCELED). Resolves true if it fired, false if the operation finished
+   * first.
    */
-  prepRead(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
-    return this.#prepRwBatch("prepRead", this.#wasm.enqueueRead, fd, buf, len, offset, userData);
-  }
-
-  /** io_uring_prep_write; see prepRead. */
-  prepWrite(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
-    return this.#prepRwBatch("prepWrite", this.#wasm.enqueueWrite, fd, buf, len, offset, userData);
-  }
-
-  #prepRwBatch(
-    fn: string, enqueue: UringWasm["enqueueRead"],
-    fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData: number,
-  ): boolean {
-    if (this.#closed) throw closedError(fn);
-    const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
-    if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
-    if (len >>> 0 !== len) checkU32(fn, "len", len);
-    if (enqueue(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
-    this.#batchInFlight++;
-    return true;
-  }
-
-  /** io_uring_submit: hands queued SQEs to the kernel. Returns how many it took. */
-  submit(): number {
-    if (this.#closed) throw closedError("submit");
-    const res = this.#core.submit();
-    if (res < 0) throw uringError("submit", res);
-    return res;
+  linkTimeout(ms: number, options: { absolute?: boolean } = {}): Promise<boolean> {
+    this.check("linkTimeout");
+    const ts = timespec("linkTimeout", ms);
+    const o = checkOptions("linkTimeout", options);
+    return this.start(spec.linkTimeout, -1, this.addressOf(ts), 0, 0, checkBoolean("linkTimeout", "options.absolute", o.absolute ?? false) ? IORING_TIMEOUT_ABS : 0, 0, 0, ts);
   }
 
   /**
-   * io_uring_submit_and_wait: submits, then blocks until at least waitNr
-   * completions are ready (or timeoutMs passes: returns then without
-   * throwing). Returns how many SQEs the kernel took.
+   * IORING_OP_MSG_RING: posts a message to another ring (5.18+), which
+   * receives it with receiveMessage() / messages() as { value, data }.
+   * value is an int32 (the CQE's res); data a uint32 tag. Resolves once the
+   * kernel has posted it.
    */
-  submitAndWait(waitNr = 1, timeoutMs?: number): number {
-    if (this.#closed) throw closedError("submitAndWait");
-    const n = checkU32("submitAndWait", "waitNr", waitNr);
-    const timeoutNs = timeoutMs === undefined ? -1 : Math.round(checkInteger("submitAndWait", "timeoutMs", timeoutMs, 0, 2 ** 31) * 1e6);
-    const res = this.#core.submit(n, n > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
-    if (res === -ETIME) return 0;
-    if (res < 0) throw uringError("submitAndWait", res);
-    return res;
+  msgRing(target: Ring, value: number, options: { data?: number } = {}): Promise<void> {
+    this.check("msgRing");
+    if (!(target instanceof Ring)) throw new TypeError("msgRing(): target must be a Ring");
+    if (target.closed) throw new TypeError("msgRing(): target is closed");
+    const v = checkInteger("msgRing", "value", value, -0x8000_0000, 0x7fff_ffff);
+    const o = checkOptions("msgRing", options);
+    const data = checkU32("msgRing", "options.data", o.data ?? 0);
+    return this.start(spec.msgRing, target.fd, 0, v >>> 0, 0, IORING_MSG_DATA, 0, data, target);
   }
 
   /**
-   * Reaps every ready completion of the batch API, calling
-   * callback(userData, res, flags) for each, and returns the count. Promise
-   * operations' completions are delivered to their promises instead.
+   * FUTEX_WAIT through the ring (6.7+): resolves when view[index] is woken
+   * (by futexWake or FUTEX_WAKE from anywhere); rejects EAGAIN at once if
+   * view[index] !== expected. view's memory must not move: an
+   * Int32Array/Uint32Array over a SharedArrayBuffer, an ArrayBuffer or a
+   * NativeBuffer. { shared: true } for memory shared between processes.
    */
-  reap(callback: BatchCallback): number {
-    if (this.#closed) throw closedError("reap");
-    let count = 0;
-    const backlog = this.#batchBacklog;
-    if (backlog.length > 0) {
-      this.#batchBacklog = [];
-      for (let i = 0; i < backlog.length; i += 3) callback(backlog[i], backlog[i + 1], backlog[i + 2]);
-      count = backlog.length / 3;
-    }
-    let batchDone = 0;
-    const c = this.#core.completions;
-    const cap = this.#core.cqEntries;
-    let promiseOps = false;
-    for (;;) {
-      const n = this.#core.reap(cap);
-      if (n === 0) break;
-      for (let i = 0, k = 0; i < n; i++, k += 4) {
-        const hi = c[k + 1];
-        if (hi === UD_BATCH) {
-          callback(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
-          batchDone++;
-        } else if (hi === UD_PROMISE) {
-          promiseOps = true;
-          const op = this.#ops.take(c[k]);
-          if (op) settleOp(op, c[k + 2], this.#closing);
-        }
-      }
-    }
-    this.#batchInFlight -= batchDone;
-    if (promiseOps) this.#updateWaiter();
-    return count + batchDone;
+  futexWait(
+    view: Int32Array | Uint32Array, index: number, expected: number, options: { mask?: number; shared?: boolean } = {},
+  ): Promise<void> {
+    this.check("futexWait");
+    const addr = futexWord("futexWait", this, view, index);
+    const value = checkInteger("futexWait", "expected", expected, -0x8000_0000, 0xffff_ffff) >>> 0;
+    const o = checkOptions("futexWait", options);
+    const mask = checkInteger("futexWait", "options.mask", o.mask ?? FUTEX_BITSET_MATCH_ANY, 1, 0xffff_ffff);
+    return this.start(spec.futexWait, -1, addr, 0, value, 0, mask, futexFlags("futexWait", "options", o), view);
   }
 
-  /** Free SQEs right now. */
-  sqSpaceLeft(): number {
-    if (this.#closed) throw closedError("sqSpaceLeft");
-    return this.#core.wasm.sqSpaceLeft();
-  }
-
-  /** Host address of a buffer, for the batch API's prepRead/prepWrite. Keep the buffer referenced while in use. */
-  addressOf(buf: ArrayBufferView | ArrayBuffer): number {
-    return this.#native.addressOf(checkBuffer("addressOf", buf));
-  }
-
-  // ---- lifetime ----------------------------------------------------------
-
-  /** Requests of either API the kernel still holds. */
-  #outstanding(): number {
-    return this.#ops.inFlight + this.#batchInFlight;
+  /** FUTEX_WAKE through the ring (6.7+): wakes up to count waiters on view[index]; resolves with how many woke. */
+  futexWake(
+    view: Int32Array | Uint32Array, index: number, count = 1, options: { mask?: number; shared?: boolean } = {},
+  ): Promise<number> {
+    this.check("futexWake");
+    const addr = futexWord("futexWake", this, view, index);
+    const n = checkInteger("futexWake", "count", count, 1, 0x7fff_ffff);
+    const o = checkOptions("futexWake", options);
+    const mask = checkInteger("futexWake", "options.mask", o.mask ?? FUTEX_BITSET_MATCH_ANY, 1, 0xffff_ffff);
+    return this.start(spec.futexWake, -1, addr, 0, n, 0, mask, futexFlags("futexWake", "options", o), view);
   }
 
   /**
-   * Cancels everything in flight (promise and batch requests), waits for
-   * every CQE (so no buffer is released while the kernel may still write
-   * it), rejects those promises with ECANCELED, then releases the ring.
-   * Batch completions reaped here are dropped. Blocks briefly; idempotent.
+   * futex_waitv through the ring (6.7+): waits on several futex words at
+   * once; resolves with the index in `futexes` of the one woken.
    */
-  close(): void {
-    if (this.#closed) return;
-    this.#closing = true;
-    this.#failAll(uringError("close", -ECANCELED, "the ring was closed"));
-    const core = this.#core;
-    let abandon = false;
-    if (this.#outstanding() > 0) {
-      this.#cancelEverything();
-      const deadline = Date.now() + CLOSE_DEADLINE_MS;
-      while (this.#outstanding() > 0 && Date.now() < deadline) {
-        const res = core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
-        this.#drain();
-        this.#batchBacklog = [];
-        if (res === -ETIME && this.#outstanding() > 0) this.#cancelEverything();
-      }
-      if (this.#outstanding() > 0) {
-        // The kernel still holds requests after the deadline: keep every
-        // buffer and the ring memory alive instead of risking a late write.
-        abandon = true;
-        abandoned.add([core, [...this.#ops.all()].map((op) => op.refs)]);
-        for (const op of this.#ops.all()) op.reject(uringError(op.name, -ECANCELED, "the ring was closed; the kernel never completed it"));
-      }
+  futexWaitv(
+    futexes: { view: Int32Array | Uint32Array; index: number; expected: number; shared?: boolean }[],
+  ): Promise<number> {
+    this.check("futexWaitv");
+    if (!Array.isArray(futexes)) throw new TypeError("futexWaitv(): futexes must be an array");
+    if (futexes.length === 0 || futexes.length > FUTEX_WAITV_MAX) {
+      throw new RangeError(`futexWaitv(): futexes must have 1 to ${FUTEX_WAITV_MAX} entries, got ${futexes.length}`);
     }
-    this.#closed = true;
-    this.#stopWaiting();
-    const native = this.#native;
-    const efd = this.#eventFd;
-    native.unregisterEventfd(core.fd);
-    this.#waiter.close(() => native.close(efd));
-    // An abandoned ring keeps its fd and maps too: the kernel still owns requests.
-    if (!abandon) core.close();
+    // struct futex_waitv { __u64 val; __u64 uaddr; __u32 flags; __u32 __reserved; }
+    const table = new DataView(new ArrayBuffer(futexes.length * 24));
+    const views: unknown[] = [table];
+    futexes.forEach((f, i) => {
+      const e = checkOptions("futexWaitv", f, `futexes[${i}]`);
+      const addr = futexWord("futexWaitv", this, e.view, e.index, `futexes[${i}].view`);
+      const value = checkInteger("futexWaitv", `futexes[${i}].expected`, e.expected, -0x8000_0000, 0xffff_ffff) >>> 0;
+      table.setBigUint64(i * 24, BigInt(value), true);
+      table.setBigUint64(i * 24 + 8, BigInt(addr), true);
+      table.setUint32(i * 24 + 16, futexFlags("futexWaitv", `futexes[${i}]`, e), true);
+      views.push(e.view);
+    });
+    return this.start(spec.futexWaitv, -1, this.addressOf(table), futexes.length, 0, 0, 0, 0, views);
   }
 
-  /** Submits IORING_ASYNC_CANCEL_ANY (5.19+), or one cancel per op on older kernels. */
-  #cancelEverything(): void {
-    const w = this.#core.wasm;
-    const sqe = this.#sqeForClose();
-    w.prepCancel64(sqe, 0, 0, 4 /* IORING_ASYNC_CANCEL_ANY */);
-    w.sqeSetData(sqe, 0, UD_INTERNAL);
-    this.#core.submit();
-    const res = this.#waitInternal();
-    if (res === -EINVAL) {
-      for (const op of this.#ops.all()) {
-        const s = this.#sqeForClose();
-        w.prepCancel64(s, op.slot, UD_PROMISE, 0);
-        w.sqeSetData(s, 1, UD_INTERNAL);
-      }
-      this.#core.submit();
-    }
-  }
-
-  #sqeForClose(): number {
-    let sqe = this.#core.wasm.getSqe();
-    while (sqe === 0) {
-      this.#core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
-      this.#drain();
-      sqe = this.#core.wasm.getSqe();
-    }
-    return sqe;
-  }
-
-  /** Result of the internal cancel just submitted, settling promise CQEs met on the way. */
-  #waitInternal(): number {
-    const c = this.#core.completions;
-    const deadline = Date.now() + CLOSE_DEADLINE_MS;
-    while (Date.now() < deadline) {
-      this.#core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
-      const n = this.#core.reap(this.#core.cqEntries);
-      let internal: number | undefined;
-      for (let i = 0, k = 0; i < n; i++, k += 4) {
-        if (c[k + 1] === UD_PROMISE) {
-          const op = this.#ops.take(c[k]);
-          if (op) settleOp(op, c[k + 2], true);
-        } else if (c[k + 1] === UD_BATCH) this.#batchInFlight--;
-        else if (c[k + 1] === UD_INTERNAL && c[k] === 0) internal = c[k + 2];
-      }
-      if (internal !== undefined) return internal;
-    }
-    return -ETIME;
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+  /**
+   * waitid(2) through the ring (6.7+): idtype P_PID / P_PGID / P_PIDFD /
+   * P_ALL, options WEXITED, WSTOPPED, WCONTINUED, WNOHANG, WNOWAIT.
+   * Resolves with the child's siginfo (pid, code, status). Runtimes reap
+   * their own children: pass WNOWAIT to look without taking the status
+   * from them.
+   */
+  waitid(idtype: number, id: number, options: number): Promise<WaitidInfo> {
+    this.check("waitid");
+    const type = checkInteger("waitid", "idtype", idtype, 0, P_PIDFD);
+    const pid = checkInteger("waitid", "id", id, 0, 0x7fff_ffff);
+    const opts = checkBits("waitid", "options", options, WAITID_OPTIONS);
+    if ((opts & 0xe) === 0) throw new RangeError("waitid(): options must include WEXITED, WSTOPPED or WCONTINUED");
+    const info = new Uint8Array(new ArrayBuffer(SIGINFO_BYTES));
+    return this.start(spec.waitid, pid, this.addressOf(info), 0, 0, opts, 0, type, info);
   }
 }
-

@@ -32,7 +32,7 @@ export function checkFd(fn: string, value: unknown, name = "fd"): number {
 
 /** A directory fd for *at(): AT_FDCWD (-100) or an open fd. */
 export function checkDirFd(fn: string, value: unknown, name = "dirfd"): number {
-  if (value === -100) return -100;
+  if (value === -100 || value === -100n) return -100;
   return checkInteger(fn, name, value, 0, MAX_I32);
 }
 
@@ -92,4 +92,30 @@ export function checkOptions(fn: string, value: unknown, name = "options"): Reco
   if (value === undefined) return {};
   if (value === null || typeof value !== "object") throw new TypeError(`${fn}(): ${name} must be an object, got ${describe(value)}`);
   return value as Record<string, unknown>;
+}
+
+/** Flags made only of the bits in `allowed`: an unknown bit is a RangeError, never passed to the kernel. */
+export function checkBits(fn: string, name: string, value: unknown, allowed: number): number {
+  const n = checkInteger(fn, name, value, 0, MAX_U32);
+  const unknown = (n & ~allowed) >>> 0;
+  if (unknown !== 0) throw new RangeError(`${fn}(): ${name} has unknown bits 0x${unknown.toString(16)} (allowed: 0x${(allowed >>> 0).toString(16)})`);
+  return n;
+}
+
+/** A length or offset in [0, 2^53). */
+export function checkSize(fn: string, name: string, value: unknown): number {
+  return checkInteger(fn, name, value, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** A non-empty attribute name (xattr): NUL-terminated, at most XATTR_NAME_MAX (255) bytes. */
+export function encodeName(fn: string, value: unknown, name = "name"): Uint8Array {
+  const out = encodePath(fn, value, name);
+  if (out.length === 1) throw new RangeError(`${fn}(): ${name} must not be empty`);
+  if (out.length - 1 > 255) throw new RangeError(`${fn}(): ${name} is ${out.length - 1} bytes; XATTR_NAME_MAX is 255`);
+  return out;
+}
+
+export function checkBoolean(fn: string, name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new TypeError(`${fn}(): ${name} must be a boolean, got ${describe(value)}`);
+  return value;
 }

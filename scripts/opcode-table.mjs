@@ -22,18 +22,44 @@ const METHODS = {
   readv: "readv",
   writev: "writev",
   fsync: "fsync",
-  timeout: "timeout",
+  pollAdd: ["pollAdd", "pollMultishot"],
+  syncFileRange: "syncFileRange",
+  timeout: ["timeout", "timeoutMultishot"],
   asyncCancel: "cancel",
+  linkTimeout: "linkTimeout",
+  fallocate: "fallocate",
   openat: "openat",
   close: "closeFd",
   statx: "statx",
   read: "read",
   write: "write",
+  fadvise: "fadvise",
+  madvise: "madvise",
+  openat2: "openat2",
+  splice: "splice",
+  tee: "tee",
+  renameat: "renameat",
+  unlinkat: "unlinkat",
+  mkdirat: "mkdirat",
+  symlinkat: "symlinkat",
+  linkat: "linkat",
+  msgRing: "msgRing",
+  fsetxattr: "fsetxattr",
+  setxattr: "setxattr",
+  fgetxattr: "fgetxattr",
+  getxattr: "getxattr",
+  readMultishot: "readMultishot",
+  waitid: "waitid",
+  futexWait: "futexWait",
+  futexWake: "futexWake",
+  futexWaitv: "futexWaitv",
+  ftruncate: "ftruncate",
+  pipe: "pipe",
 };
 
 function render(opcodes) {
   const rows = opcodes.map((o) => {
-    const method = METHODS[o.name] ? `\`${METHODS[o.name]}()\`` : "";
+    const method = [METHODS[o.name] ?? []].flat().map((m) => `\`${m}()\``).join(", ");
     return `| ${o.opcode} | \`${o.name}\` | \`${o.uapi}\` | ${o.since} | ${method} |`;
   });
   return [BEGIN, "| # | op name | uapi name | Linux | promise method |", "| --- | --- | --- | --- | --- |", ...rows, END].join("\n");

@@ -57,9 +57,11 @@ describe.each(ringConfigs)("Ring ($name)", ({ options }) => {
   it("queues every op of one event-loop turn and submits them together", async () => {
     const before = ring.sqSpaceLeft();
     const ops = [ring.nop(), ring.nop(), ring.nop()];
-    // Prepared in SQEs, not yet entered: the flush runs at the end of the turn.
-    expect(ring.sqSpaceLeft()).toBe(Math.max(before - 3, 0));
+    // Queued, not yet in SQEs: the flush at the end of the turn preps and enters them together.
+    expect(ring.pending).toBe(3);
+    expect(ring.sqSpaceLeft()).toBe(before);
     await Promise.all(ops);
+    expect(ring.pending).toBe(0);
     expect(ring.sqSpaceLeft()).toBe(ring.entries);
   });
 

@@ -22,6 +22,7 @@ export const ringConfigs = [
   { name: "no-mmap, small SQ (4 entries)", options: { mode: "no-mmap" as const, entries: 4 } },
   { name: "no-mmap, SQPOLL", options: { mode: "no-mmap" as const, sqpoll: { idleMs: 20 } } },
   { name: "mmap, SQPOLL", options: { mode: "mmap" as const, sqpoll: { idleMs: 20 } } },
+  { name: "no-mmap, SQE128 + CQE32", options: { mode: "no-mmap" as const, sqe128: true, cqe32: true } },
 ];
 
 export function tempDir(): { dir: string; cleanup: () => void } {

@@ -1,0 +1,148 @@
+// A multishot request as an async iterator: every CQE the kernel posts with
+// IORING_CQE_F_MORE is one item; the first CQE without it ends the
+// iteration. Leaving a for-await loop early (break, throw) cancels the
+// request and waits for its final CQE, so nothing the kernel may still
+// write is released before the kernel is done with it.
+import { IORING_CQE_F_MORE } from "./cqe.ts";
+import { ECANCELED, type UringError } from "./errors.ts";
+import { type CqeSink, type Op, opError } from "./ops.ts";
+
+function noop(): void {}
+
+/** An item hook's answer for a CQE that yields nothing (end of file). */
+export const SKIP: unique symbol = Symbol("skip");
+
+export interface StreamHooks<T> {
+  /** Turns a CQE into the item handed to the consumer, when the consumer takes it. */
+  item(res: number, flags: number): T | typeof SKIP;
+  /** The final CQE failed with res: return true to keep the stream open (the hook re-arms it). */
+  restart?(res: number): boolean;
+  /** Asks the kernel to stop op; settles when the kernel has answered. */
+  cancel(op: Op): Promise<unknown>;
+  /** The stream ended (after the request's final CQE); settles once its cleanup is done. */
+  ended?(): Promise<unknown> | void;
+}
+
+export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
+  /** The request currently armed (a restart replaces it). */
+  op: Op | undefined;
+  /** Pending CQEs as (res, flags) pairs, converted when taken. */
+  #cqes: number[] = [];
+  #head = 0;
+  #failure: UringError | undefined;
+  #ended = false;
+  #stopping = false;
+  #waiting: ((r: IteratorResult<T>) => void) | undefined;
+  #waitingReject: ((e: unknown) => void) | undefined;
+  #endWaiters: (() => void)[] = [];
+  /** Settles once the final CQE has arrived and the hooks' cleanup is done. */
+  #cleanedUp: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly hooks: StreamHooks<T>) {}
+
+  /** CQEs received and not yet taken by the consumer. */
+  get queued(): number {
+    return (this.#cqes.length - this.#head) / 2;
+  }
+
+  /** True once the request's final CQE arrived. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  onCqe(op: Op, res: number, flags: number, closing: boolean): void {
+    const more = (flags & IORING_CQE_F_MORE) !== 0;
+    const spec = op.spec;
+    if (res >= 0 || (spec.outcome !== undefined && spec.outcome(res))) {
+      this.#cqes.push(res, flags);
+    } else if (!more) {
+      if (this.#stopping && res === -ECANCELED) {
+        // break/return(): the cancel we asked for.
+      } else if (!closing && !this.#stopping && this.hooks.restart?.(res)) {
+        return;
+      } else {
+        this.#failure = opError(op, res, closing);
+      }
+    }
+    if (!more) this.#finish();
+    this.#pump();
+  }
+
+  /** A request the hooks re-armed after restart() returned true. */
+  rearmed(op: Op): void {
+    this.op = op;
+  }
+
+  /** The stream cannot continue (a re-arm failed before submission). */
+  fail(error: UringError): void {
+    if (this.#ended) return;
+    this.#failure = error;
+    this.#finish();
+    this.#pump();
+  }
+
+  #finish(): void {
+    this.#ended = true;
+    const cleanup = this.hooks.ended?.();
+    if (cleanup !== undefined) this.#cleanedUp = cleanup.then(noop, noop);
+    for (const resolve of this.#endWaiters.splice(0)) resolve();
+  }
+
+  #pump(): void {
+    const resolve = this.#waiting;
+    if (resolve === undefined) return;
+    const reject = this.#waitingReject!;
+    this.#waiting = this.#waitingReject = undefined;
+    this.next().then(resolve, reject);
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    while (this.#head < this.#cqes.length) {
+      const res = this.#cqes[this.#head];
+      const flags = this.#cqes[this.#head + 1];
+      this.#head += 2;
+      if (this.#head === this.#cqes.length) {
+        this.#cqes = [];
+        this.#head = 0;
+      }
+      const value = this.hooks.item(res, flags);
+      if (value !== SKIP) return Promise.resolve({ value, done: false });
+    }
+    if (this.#failure !== undefined) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      this.#stopping = true;
+      return Promise.reject(failure);
+    }
+    // Done: after the request's cleanup, so nothing of it is still in flight.
+    if (this.#ended || this.#stopping) return this.#cleanedUp.then(() => ({ value: undefined, done: true }));
+    if (this.#waiting !== undefined) return Promise.reject(new TypeError("next() called again before the previous next() settled"));
+    return new Promise((resolve, reject) => {
+      this.#waiting = resolve;
+      this.#waitingReject = reject;
+    });
+  }
+
+  /** Stops the request (for-await calls this on break) and resolves after its final CQE. */
+  async return(): Promise<IteratorResult<T>> {
+    this.#cqes = [];
+    this.#head = 0;
+    let cancelled: Promise<unknown> | undefined;
+    if (!this.#ended) {
+      if (!this.#stopping) {
+        this.#stopping = true;
+        if (this.op !== undefined) cancelled = this.hooks.cancel(this.op).then(noop, noop);
+      }
+      await new Promise<void>((resolve) => this.#endWaiters.push(resolve));
+    }
+    this.#stopping = true;
+    await cancelled;
+    await this.#cleanedUp;
+    this.#pump();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,740 @@
+// The engine under every Ring method: a promise API that batches every op
+// queued in one event-loop turn into one io_uring_enter and never blocks the
+// event loop; linked chains; multishot streams; the batch API
+// (prep*/submit/submitAndWait/reap) for throughput loops and Workers, which
+// blocks and says so; and the ring's lifetime. Ring (ring.ts) adds the
+// operations on top, one file per family.
+import {
+  FEATURE_NAMES, IORING_ASYNC_CANCEL_ANY, IORING_ENTER_GETEVENTS, IOSQE_IO_HARDLINK,
+  IOSQE_IO_LINK,
+} from "./constants.ts";
+import { IORING_CQE_F_MORE } from "./cqe.ts";
+import { closedError, EAGAIN, EBUSY, ECANCELED, EINVAL, EOPNOTSUPP, ETIME, UringError, uringError } from "./errors.ts";
+import type { Native, Waiter } from "./native.ts";
+import { MultishotStream } from "./op-stream.ts";
+import {
+  Op, type OpSpec, OpTable, settleOp, UD_BATCH, UD_INTERNAL, UD_MESSAGE, UD_PROMISE, UD_TAG_MASK,
+} from "./ops.ts";
+import { probeKernel, type Probe } from "./probe.ts";
+import type { RingCore, RingMode } from "./ring-core.ts";
+import type { UringWasm } from "./wasm.ts";
+import { checkBoolean, checkBuffer, checkFd, checkInteger, checkOptions, checkU32 } from "./validate.ts";
+
+export type BatchCallback = (userData: number, res: number, flags: number) => void;
+
+/** A message another ring posted with msgRing(). */
+export interface RingMessage {
+  /** The int32 value sent. */
+  value: number;
+  /** The sender's uint32 tag (options.data). */
+  data: number;
+}
+
+const CLOSE_DEADLINE_MS = 10_000;
+// While ops are in flight a timer also reaps this often: a safety net for a
+// wake-up lost in the race between re-enabling eventfd notifications and a
+// completion posted at that instant. It also keeps the process alive.
+const SAFETY_POLL_MS = 50;
+const CLOSE_WAIT_NS = 50_000_000;
+
+// Rings whose close() gave up waiting for the kernel: their memory and
+// buffers stay referenced for the life of the process rather than be reused
+// while the kernel might still write to them.
+const abandoned = new Set<unknown>();
+
+const cancelSpec: OpSpec = {
+  name: "cancel",
+  opcode: 14, // IORING_OP_ASYNC_CANCEL
+  // The target's user_data is known only once it has an SQE: read it at prep.
+  prep(w, sqe, op) {
+    const target = op.refs as Op;
+    w.prepCancel64(sqe, target.slot < 0 ? 0 : target.slot, target.slot < 0 ? 0 : target.udHi, 0);
+  },
+};
+
+function noop(): void {}
+
+export class RingBase implements Disposable {
+  readonly #core: RingCore;
+  /** core.wasm, one load less on the batch hot path. */
+  readonly #wasm: UringWasm;
+  readonly #native: Native;
+  readonly #ops: OpTable;
+  /** Ops not yet in an SQE, in submission order (consumed from #queueHead). */
+  #queue: Op[] = [];
+  #queueHead = 0;
+  #flushQueued = false;
+  #closed = false;
+  #closing = false;
+  readonly #eventFd: number;
+  readonly #waiter: Waiter;
+  #armed = false;
+  #safetyPoll: ReturnType<typeof setInterval> | undefined;
+  /** Batch-API requests the kernel has not completed yet (close() waits for them). */
+  #batchInFlight = 0;
+  /** Batch completions found while draining for promises, handed to the next reap(). */
+  #batchBacklog: number[] = [];
+  /** Result of the last internal request (user_data 0 | UD_INTERNAL). */
+  #internalRes: number | undefined;
+  /** Per opcode: 1 when the kernel supports it (from the process-wide probe). */
+  readonly #supported: Uint8Array;
+  #seq = 0;
+  /** msgRing() messages not yet received, and receivers waiting for one. */
+  #inbox: RingMessage[] = [];
+  #receivers: { resolve: (m: RingMessage) => void; reject: (e: unknown) => void }[] = [];
+  readonly #flushTask = () => this.#flush();
+  readonly #wakeTask = () => this.#onWake();
+
+  /** What ops may be used: the kernel's probe, or a narrower one (RingOptions.assumeKernel). */
+  readonly #kernel: Probe;
+
+  protected constructor(core: RingCore, native: Native, kernel: Probe) {
+    this.#core = core;
+    this.#wasm = core.wasm;
+    this.#native = native;
+    this.#ops = new OpTable(core.cqEntries);
+    this.#kernel = kernel;
+    this.#supported = new Uint8Array(256);
+    for (let op = 0; op < 256; op++) this.#supported[op] = kernel.supportsOpcode(op) ? 1 : 0;
+    const efd = native.eventfd(0, false);
+    if (efd < 0) {
+      core.close();
+      throw uringError("eventfd", efd);
+    }
+    const reg = native.registerEventfd(core.fd, efd);
+    if (reg < 0) {
+      native.close(efd);
+      core.close();
+      throw uringError("register_eventfd", reg);
+    }
+    this.#eventFd = efd;
+    // Idle: no notifications until an op is in flight (see #updateWaiter).
+    core.setEventfdEnabled(false);
+    try {
+      this.#waiter = native.createWaiter(efd, core.waiterMemory, this.#wakeTask);
+    } catch (cause) {
+      native.unregisterEventfd(core.fd);
+      native.close(efd);
+      core.close();
+      throw cause;
+    }
+  }
+
+  /** "no-mmap" (rings in WebAssembly memory) or "mmap" (kernel-mapped rings, SQEs copied in). */
+  get mode(): RingMode {
+    return this.#core.mode;
+  }
+
+  /** The kernel's IORING_FEAT_* bits. */
+  get features(): number {
+    return this.#core.features;
+  }
+
+  /** The IORING_FEAT_* names the kernel reported. */
+  get featureNames(): string[] {
+    return FEATURE_NAMES.filter(([bit]) => this.#core.features & bit).map(([, name]) => name);
+  }
+
+  /** Setup flags the ring was created with (IORING_SETUP_*). */
+  get setupFlags(): number {
+    return this.#core.setupFlags;
+  }
+
+  get entries(): number {
+    return this.#core.sqEntries;
+  }
+
+  get cqEntries(): number {
+    return this.#core.cqEntries;
+  }
+
+  get fd(): number {
+    this.check("fd");
+    return this.#core.fd;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Promise operations submitted or waiting to be, not yet completed. */
+  get pending(): number {
+    return this.#ops.inFlight + this.#queue.length - this.#queueHead;
+  }
+
+  /** What the running kernel supports, asked through this ring's fd (IORING_REGISTER_QUERY / PROBE). */
+  probe(): Probe {
+    this.check("probe");
+    return probeKernel(this.#native, { ringFd: this.#core.fd });
+  }
+
+  /**
+   * Whether this ring may use the io_uring opcode `name` ("readvFixed",
+   * "msgRing", …; see probe()): the kernel has it, and it is no newer than
+   * RingOptions.assumeKernel.
+   */
+  supports(name: string): boolean {
+    return this.#kernel.supports(name);
+  }
+
+  protected get native(): Native {
+    return this.#native;
+  }
+
+  protected check(fn: string): void {
+    if (this.#closed) throw closedError(fn);
+  }
+
+  // ---- promise engine ----------------------------------------------------
+
+  /** Queues an op; everything queued in this turn goes out in one enter at a microtask. */
+  protected start<T>(
+    spec: OpSpec, fd: number, addr: number, len: number, off: number, flags: number,
+    addr2: number, arg: number, refs: unknown, detail?: string,
+  ): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    const op = new Op(spec, fd, addr, len, off, flags, addr2, arg, refs, resolve, reject, detail);
+    op.promise = promise;
+    this.#enqueue(op);
+    return promise;
+  }
+
+  /** Queues a multishot request whose CQEs go to stream. */
+  protected startStream<T>(
+    stream: MultishotStream<T>, spec: OpSpec, fd: number, addr: number, len: number, off: number,
+    flags: number, addr2: number, arg: number, refs: unknown, detail?: string,
+  ): Op {
+    const op = new Op(spec, fd, addr, len, off, flags, addr2, arg, refs, noop, (e) => stream.fail(e as UringError), detail);
+    op.sink = stream;
+    stream.op = op;
+    this.#enqueue(op);
+    return op;
+  }
+
+  /** Queues an op built by the caller (the ring's own requests, whose results go to op's handlers). */
+  protected enqueue(op: Op): void {
+    this.#enqueue(op);
+  }
+
+  /** Asks the kernel to cancel op (a stream's request); settles with the kernel's answer. */
+  protected cancelRequest(target: Op): Promise<unknown> {
+    if (this.#closed) return Promise.resolve();
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    this.#enqueue(new Op(cancelSpec, -1, 0, 0, 0, 0, 0, 0, target, resolve, reject));
+    return promise;
+  }
+
+  #enqueue(op: Op): void {
+    if (this.#supported[op.spec.opcode] === 0) op.error = this.#unsupported(op.spec);
+    this.#queue.push(op);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushTask);
+    }
+  }
+
+  #unsupported(spec: OpSpec): UringError {
+    return this.#kernel.unsupportedError(spec.opcode, spec.name) ??
+      uringError(spec.name, -EOPNOTSUPP, "not supported by this kernel");
+  }
+
+  /** Puts op in an SQE and the op table; false when the SQ is full. */
+  #prep(op: Op): boolean {
+    const w = this.#wasm;
+    const sqe = w.getSqe();
+    if (sqe === 0) return false;
+    op.spec.prep(w, sqe, op);
+    if (op.sqeFlags !== 0) w.sqeSetFlags(sqe, op.sqeFlags);
+    this.#seq = (this.#seq + 1) & 0x3fff_ffff;
+    op.udHi = (this.#seq << 2) | UD_PROMISE;
+    w.sqeSetData(sqe, this.#ops.add(op), op.udHi);
+    return true;
+  }
+
+  /** Moves queued ops into free SQEs and slots, a link chain all at once; returns how many moved. */
+  #refill(): number {
+    const q = this.#queue;
+    let moved = 0;
+    while (this.#queueHead < q.length) {
+      const op = q[this.#queueHead];
+      if (op.chain > 1) {
+        const n = op.chain;
+        if (this.#failChainIfBroken(q, this.#queueHead, n)) {
+          this.#queueHead += n;
+          continue;
+        }
+        if (this.#ops.free < n || this.#wasm.sqSpaceLeft() < n) break;
+        for (let i = 0; i < n; i++) this.#prep(q[this.#queueHead + i]);
+        this.#queueHead += n;
+        moved += n;
+        continue;
+      }
+      if (op.error !== undefined) {
+        op.reject(op.error);
+        this.#queueHead++;
+        continue;
+      }
+      if (!this.#ops.free || !this.#prep(op)) break;
+      this.#queueHead++;
+      moved++;
+    }
+    if (this.#queueHead === q.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > q.length) {
+      this.#queue = q.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+    return moved;
+  }
+
+  /**
+   * A chain with a member that failed before submission never reaches the
+   * kernel: that member rejects with its error and the others with
+   * ECANCELED, as the kernel reports a chain broken by a failed member.
+   */
+  #failChainIfBroken(q: Op[], at: number, n: number): boolean {
+    let broken = false;
+    for (let i = 0; i < n; i++) if (q[at + i].error !== undefined) broken = true;
+    if (!broken) return false;
+    for (let i = 0; i < n; i++) {
+      const op = q[at + i];
+      op.reject(op.error ?? uringError(op.spec.name, -ECANCELED, "an earlier member of its link chain failed"));
+    }
+    return true;
+  }
+
+  /** End of the event-loop turn: one io_uring_enter for everything queued. */
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#closed) return;
+    this.#refill();
+    for (;;) {
+      const res = this.#core.submit();
+      if (res < 0 && res !== -EBUSY && res !== -EAGAIN) {
+        // Nothing transient: the ring itself is unusable. Fail what is queued.
+        this.#failQueued(uringError("submit", res));
+        return;
+      }
+      // Inline completions (NOPs, page-cache hits) are already in the CQ:
+      // deliver them now instead of after a wake-up round trip.
+      this.#drain();
+      if (res < 0 || this.#queueHead === this.#queue.length || this.#refill() === 0) break;
+    }
+    this.#updateWaiter();
+  }
+
+  /**
+   * Keeps a wake-up pending exactly while ops are in flight: eventfd
+   * notifications on, the waiter armed, the safety poll running. An idle
+   * ring has notifications off, so batch loops and inline completions pay
+   * nothing for the promise API. waiter.arm() is idempotent and also
+   * re-arms a waiter whose wake-up was consumed (Deno's read), so it is
+   * called on every pass while busy.
+   */
+  #updateWaiter(): void {
+    if (this.#ops.inFlight > 0 || this.#receivers.length > 0) {
+      if (!this.#armed) {
+        this.#armed = true;
+        this.#safetyPoll = setInterval(this.#wakeTask, SAFETY_POLL_MS);
+        // CQEs posted while notifications were off signalled nothing.
+        if (this.#core.setEventfdEnabled(true) > 0) queueMicrotask(this.#wakeTask);
+      }
+      this.#waiter.arm();
+    } else if (this.#armed) {
+      this.#stopWaiting();
+      this.#core.setEventfdEnabled(false);
+    }
+  }
+
+  #stopWaiting(): void {
+    this.#armed = false;
+    clearInterval(this.#safetyPoll);
+    this.#safetyPoll = undefined;
+    this.#waiter.disarm();
+  }
+
+  #onWake(): void {
+    if (this.#closed) return;
+    this.#drain();
+    if (this.#queueHead < this.#queue.length && this.#refill() > 0) {
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(this.#flushTask);
+      }
+    }
+    this.#updateWaiter();
+  }
+
+  #drain(): void {
+    this.#reapAll(undefined);
+  }
+
+  /**
+   * Reaps every CQE. Batch completions go to callback (or, without one, to
+   * the next reap()); promise completions are settled after the pass, never
+   * inside it, so a continuation that queues more ops cannot re-enter the
+   * reap loop. Returns the batch completions passed to callback.
+   */
+  #reapAll(callback: BatchCallback | undefined): number {
+    const core = this.#core;
+    const c = core.completions;
+    const cap = core.cqEntries;
+    const words = core.cqeWords;
+    let batchDone = 0;
+    let settle: (Op | number)[] | undefined;
+    for (;;) {
+      const n = core.reap(cap);
+      if (n === 0) break;
+      for (let i = 0, k = 0; i < n; i++, k += words) {
+        const hi = c[k + 1];
+        const tag = hi & UD_TAG_MASK;
+        if (tag === UD_BATCH) {
+          if (callback !== undefined) {
+            callback(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
+            batchDone++;
+          } else {
+            this.#batchInFlight--;
+            this.#batchBacklog.push(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
+          }
+        } else if (tag === UD_PROMISE) {
+          const op = this.#ops.get(c[k]);
+          if (op === undefined || op.udHi !== hi) continue;
+          if (op.sink === undefined || (c[k + 3] & IORING_CQE_F_MORE) === 0) this.#ops.take(op);
+          (settle ??= []).push(op, c[k + 2], c[k + 3]);
+        } else if (tag === UD_MESSAGE) {
+          this.#inbox.push({ value: c[k + 2], data: c[k] >>> 0 });
+        } else if (c[k] === 0) {
+          this.#internalRes = c[k + 2];
+        }
+      }
+    }
+    this.#batchInFlight -= batchDone;
+    while (this.#inbox.length > 0 && this.#receivers.length > 0) this.#receivers.shift()!.resolve(this.#inbox.shift()!);
+    if (settle !== undefined) {
+      const closing = this.#closing;
+      for (let i = 0; i < settle.length; i += 3) {
+        const op = settle[i] as Op;
+        if (op.sink !== undefined) op.sink.onCqe(op, settle[i + 1] as number, settle[i + 2] as number, closing);
+        else settleOp(op, settle[i + 1] as number, settle[i + 2] as number, closing);
+      }
+    }
+    return batchDone;
+  }
+
+  #failQueued(error: UringError): void {
+    for (let i = this.#queueHead; i < this.#queue.length; i++) this.#queue[i].reject(error);
+    this.#queue = [];
+    this.#queueHead = 0;
+  }
+
+  /**
+   * Submits members as one linked chain (IOSQE_IO_LINK; IOSQE_IO_HARDLINK
+   * with { hard: true }, which keeps going when a member fails). members
+   * are the promises of operations started on this ring in the same
+   * expression, in order: `ring.link([ring.write(fd, buf), ring.fsync(fd)])`.
+   * Resolves, once every member has settled, with each member's outcome;
+   * after a member fails the rest reject with ECANCELED, as the kernel
+   * reports. Member rejections are handled here, so awaiting only link()
+   * never leaves an unhandled rejection.
+   */
+  link(members: Promise<unknown>[], options: { hard?: boolean } = {}): Promise<PromiseSettledResult<unknown>[]> {
+    this.check("link");
+    if (!Array.isArray(members)) throw new TypeError("link(): members must be an array of promises from this ring");
+    const o = checkOptions("link", options);
+    const n = members.length;
+    if (n === 0) throw new RangeError("link(): members must not be empty");
+    if (n > this.#core.sqEntries) {
+      throw new RangeError(`link(): a chain of ${n} cannot fit in the ${this.#core.sqEntries}-entry SQ; a chain must be submitted at once`);
+    }
+    const q = this.#queue;
+    const at = q.length - n;
+    for (let i = 0; i < n; i++) {
+      const op = at + i >= this.#queueHead ? q[at + i] : undefined;
+      if (op === undefined || op.promise !== members[i] || op.chain !== 0) {
+        throw new TypeError(
+          `link(): members[${i}] is not the matching operation just started on this ring; start the members ` +
+            "in the link() call itself, in order, e.g. ring.link([ring.write(fd, buf), ring.fsync(fd)])",
+        );
+      }
+      if (i === 0 && op.spec.name === "linkTimeout") throw new TypeError("link(): a linkTimeout() must follow the operation it limits");
+    }
+    const flag = checkBoolean("link", "options.hard", o.hard ?? false) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+    for (let i = 0; i < n; i++) {
+      const op = q[at + i];
+      op.chain = i === 0 ? n : -1;
+      if (i < n - 1) op.sqeFlags |= flag;
+    }
+    for (const member of members) member.catch(noop);
+    return Promise.allSettled(members);
+  }
+
+  /**
+   * Cancels in-flight operations: a promise returned by this ring, every
+   * request on an fd ({ fd }), everything ("all"), or a multishot iterator
+   * (as breaking out of its loop does). Resolves with the number of
+   * requests cancelled (0 for a promise no longer in flight); rejects
+   * EALREADY when the request is running and cannot be stopped, ENOENT
+   * when the kernel no longer knows it.
+   */
+  // deno-lint-ignore no-explicit-any
+  cancel(target: Promise<unknown> | { fd: number } | "all" | MultishotStream<any>): Promise<number> {
+    this.check("cancel");
+    if (target === "all") return this.start(cancelAllSpec, -1, 0, 0, 0, 0, 0, 0, undefined);
+    if (target instanceof MultishotStream) {
+      if (target.ended) return Promise.resolve(0);
+      return target.return().then(() => 1);
+    }
+    if (target instanceof Promise) {
+      // A scan, not a per-op map: cancel is rare, the hot path stays lean.
+      const inFlight = this.#ops.find(target);
+      if (inFlight !== undefined) return this.start<number>(cancelSpec, -1, 0, 0, 0, 0, 0, 0, inFlight).then(() => 1);
+      for (let i = this.#queueHead; i < this.#queue.length; i++) {
+        const op = this.#queue[i];
+        if (op.promise !== target) continue;
+        // Still queued: it never reaches the kernel (a chain fails as a whole).
+        const error = uringError(op.spec.name, -ECANCELED);
+        if (op.chain !== 0) op.error = error;
+        else {
+          this.#queue.splice(i, 1);
+          op.reject(error);
+        }
+        return Promise.resolve(1);
+      }
+      // Completed already (or never this ring's): nothing to cancel.
+      return Promise.resolve(0);
+    }
+    if (target !== null && typeof target === "object" && "fd" in target) {
+      const fd = checkFd("cancel", target.fd, "target.fd");
+      return this.start(cancelFdSpec, fd, 0, 0, 0, 0, 0, 0, undefined);
+    }
+    throw new TypeError('cancel(): target must be a promise or iterator from this ring, { fd }, or "all"');
+  }
+
+  /** The next message another ring sent here with msgRing(); waits for one. */
+  receiveMessage(): Promise<RingMessage> {
+    this.check("receiveMessage");
+    this.#drain();
+    if (this.#inbox.length > 0) return Promise.resolve(this.#inbox.shift()!);
+    const { promise, resolve, reject } = Promise.withResolvers<RingMessage>();
+    this.#receivers.push({ resolve, reject });
+    this.#updateWaiter();
+    return promise;
+  }
+
+  /** Every message sent here with msgRing(), as they arrive (until the loop is left or the ring closes). */
+  async *messages(): AsyncGenerator<RingMessage, void, undefined> {
+    while (!this.#closed) {
+      let message: RingMessage;
+      try {
+        message = await this.receiveMessage();
+      } catch (e) {
+        if (e instanceof UringError && e.code === "ERING_CLOSED") return;
+        throw e;
+      }
+      yield message;
+    }
+  }
+
+  // ---- batch API ---------------------------------------------------------
+  // For throughput loops and Workers. submitAndWait() blocks the calling
+  // thread until completions arrive; don't use it on a thread whose event
+  // loop must keep running. userData is a 32-bit unsigned integer.
+
+  /** io_uring_prep_nop into the next SQE; false when the SQ is full (submit, then retry). */
+  prepNop(userData = 0): boolean {
+    if (this.#closed) throw closedError("prepNop");
+    if (this.#wasm.enqueueNop(userData >>> 0, UD_BATCH) === 0) return false;
+    this.#batchInFlight++;
+    return true;
+  }
+
+  /**
+   * io_uring_prep_read. buf is a host address (see addressOf(); the memory
+   * must stay referenced until the completion is reaped) or a buffer.
+   */
+  prepRead(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
+    return this.#prepRwBatch("prepRead", this.#wasm.enqueueRead, fd, buf, len, offset, userData);
+  }
+
+  /** io_uring_prep_write; see prepRead. */
+  prepWrite(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
+    return this.#prepRwBatch("prepWrite", this.#wasm.enqueueWrite, fd, buf, len, offset, userData);
+  }
+
+  #prepRwBatch(
+    fn: string, enqueue: UringWasm["enqueueRead"],
+    fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData: number,
+  ): boolean {
+    if (this.#closed) throw closedError(fn);
+    const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
+    if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
+    if (len >>> 0 !== len) checkU32(fn, "len", len);
+    if (enqueue(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
+    this.#batchInFlight++;
+    return true;
+  }
+
+  /** io_uring_submit: hands queued SQEs to the kernel. Returns how many it took. */
+  submit(): number {
+    if (this.#closed) throw closedError("submit");
+    const res = this.#core.submit();
+    if (res < 0) throw uringError("submit", res);
+    return res;
+  }
+
+  /**
+   * io_uring_submit_and_wait: submits, then blocks until at least waitNr
+   * completions are ready (or timeoutMs passes: returns then without
+   * throwing). Returns how many SQEs the kernel took.
+   */
+  submitAndWait(waitNr = 1, timeoutMs?: number): number {
+    if (this.#closed) throw closedError("submitAndWait");
+    const n = checkU32("submitAndWait", "waitNr", waitNr);
+    const timeoutNs = timeoutMs === undefined ? -1 : Math.round(checkInteger("submitAndWait", "timeoutMs", timeoutMs, 0, 2 ** 31) * 1e6);
+    const res = this.#core.submit(n, n > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
+    if (res === -ETIME) return 0;
+    if (res < 0) throw uringError("submitAndWait", res);
+    return res;
+  }
+
+  /**
+   * Reaps every ready completion of the batch API, calling
+   * callback(userData, res, flags) for each, and returns the count. Promise
+   * operations' completions are delivered to their promises instead.
+   */
+  reap(callback: BatchCallback): number {
+    if (this.#closed) throw closedError("reap");
+    let count = 0;
+    const backlog = this.#batchBacklog;
+    if (backlog.length > 0) {
+      this.#batchBacklog = [];
+      for (let i = 0; i < backlog.length; i += 3) callback(backlog[i], backlog[i + 1], backlog[i + 2]);
+      count = backlog.length / 3;
+    }
+    const promisesBefore = this.#ops.inFlight;
+    count += this.#reapAll(callback);
+    if (this.#ops.inFlight !== promisesBefore) this.#updateWaiter();
+    return count;
+  }
+
+  /** Free SQEs right now. */
+  sqSpaceLeft(): number {
+    if (this.#closed) throw closedError("sqSpaceLeft");
+    return this.#wasm.sqSpaceLeft();
+  }
+
+  /** Host address of a buffer, for the batch API's prepRead/prepWrite. Keep the buffer referenced while in use. */
+  addressOf(buf: ArrayBufferView | ArrayBuffer): number {
+    return this.#native.addressOf(checkBuffer("addressOf", buf));
+  }
+
+  // ---- lifetime ----------------------------------------------------------
+
+  /** Requests of either API the kernel still holds. */
+  #outstanding(): number {
+    return this.#ops.inFlight + this.#batchInFlight;
+  }
+
+  /**
+   * Cancels everything in flight (promise and batch requests, multishot
+   * iterators), waits for every CQE (so no buffer is released while the
+   * kernel may still write it), rejects those promises with ECANCELED, then
+   * releases the ring. Batch completions reaped here are dropped. Blocks
+   * briefly; idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closing = true;
+    this.#failQueued(uringError("close", -ECANCELED, "the ring was closed"));
+    const core = this.#core;
+    let abandon = false;
+    if (this.#outstanding() > 0) {
+      this.#cancelEverything();
+      const deadline = Date.now() + CLOSE_DEADLINE_MS;
+      while (this.#outstanding() > 0 && Date.now() < deadline) {
+        const res = core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
+        this.#drain();
+        this.#batchBacklog = [];
+        if (res === -ETIME && this.#outstanding() > 0) this.#cancelEverything();
+      }
+      if (this.#outstanding() > 0) {
+        // The kernel still holds requests after the deadline: keep every
+        // buffer and the ring memory alive instead of risking a late write.
+        abandon = true;
+        abandoned.add([core, [...this.#ops.all()].map((op) => op.refs)]);
+        for (const op of this.#ops.all()) {
+          const error = uringError(op.spec.name, -ECANCELED, "the ring was closed; the kernel never completed it");
+          if (op.sink !== undefined) op.sink.onCqe(op, -ECANCELED, 0, true);
+          else op.reject(error);
+        }
+      }
+    }
+    this.#closed = true;
+    for (const r of this.#receivers.splice(0)) r.reject(closedError("receiveMessage"));
+    this.#stopWaiting();
+    const native = this.#native;
+    const efd = this.#eventFd;
+    native.unregisterEventfd(core.fd);
+    this.#waiter.close(() => native.close(efd));
+    // An abandoned ring keeps its fd and maps too: the kernel still owns requests.
+    if (!abandon) core.close();
+  }
+
+  /** Submits IORING_ASYNC_CANCEL_ANY (5.19+), or one cancel per op on older kernels. */
+  #cancelEverything(): void {
+    const w = this.#wasm;
+    const sqe = this.#sqeForClose();
+    w.prepCancel64(sqe, 0, 0, IORING_ASYNC_CANCEL_ANY);
+    w.sqeSetData(sqe, 0, UD_INTERNAL);
+    this.#core.submit();
+    const res = this.#waitInternal();
+    if (res === -EINVAL) {
+      for (const op of this.#ops.all()) {
+        const s = this.#sqeForClose();
+        w.prepCancel64(s, op.slot, op.udHi, 0);
+        w.sqeSetData(s, 1, UD_INTERNAL);
+      }
+      this.#core.submit();
+    }
+  }
+
+  #sqeForClose(): number {
+    let sqe = this.#wasm.getSqe();
+    while (sqe === 0) {
+      this.#core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
+      this.#drain();
+      sqe = this.#wasm.getSqe();
+    }
+    return sqe;
+  }
+
+  /** Result of the internal cancel just submitted, settling promise CQEs met on the way. */
+  #waitInternal(): number {
+    this.#internalRes = undefined;
+    const deadline = Date.now() + CLOSE_DEADLINE_MS;
+    while (Date.now() < deadline) {
+      this.#core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
+      this.#drain();
+      this.#batchBacklog = [];
+      if (this.#internalRes !== undefined) return this.#internalRes;
+    }
+    return -ETIME;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+const cancelAllSpec: OpSpec = {
+  name: "cancel",
+  opcode: 14,
+  prep: (w, sqe) => w.prepCancel64(sqe, 0, 0, IORING_ASYNC_CANCEL_ANY),
+};
+
+const cancelFdSpec: OpSpec = {
+  name: "cancel",
+  opcode: 14,
+  prep: (w, sqe, op) => w.prepCancelFd(sqe, op.fd, 1 /* IORING_ASYNC_CANCEL_ALL */),
+};

@@ -1,0 +1,275 @@
+// Operations on paths: open, close, stat, rename, unlink, mkdir, symlink,
+// link and extended attributes. Paths are encoded to NUL-terminated UTF-8
+// the kernel copies at submission; buffers it writes (statx, xattr values)
+// stay referenced until the completion arrives.
+import {
+  AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_STATX_DONT_SYNC, AT_STATX_FORCE_SYNC,
+  AT_STATX_SYNC_AS_STAT, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, O_CLOEXEC, STATX_BASIC_STATS,
+} from "./constants.ts";
+import { XATTR_SIZE_MAX } from "./op-constants.ts";
+import { noValue, type Op, opcodeOf, type OpSpec } from "./ops.ts";
+import { RingIo } from "./ring-io.ts";
+import { Statx, STATX_SIZE_BYTES } from "./statx.ts";
+import {
+  checkBits, checkBoolean, checkBuffer, checkDirFd, checkFd, checkFlags, checkInteger, checkOptions, checkU32, encodeName, encodePath,
+} from "./validate.ts";
+
+const RENAME_FLAGS = 0x7;
+const STATX_FLAGS = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC;
+const LINKAT_FLAGS = AT_SYMLINK_FOLLOW | AT_EMPTY_PATH;
+const XATTR_FLAGS = 0x3;
+const RESOLVE_FLAGS = 0x3f;
+const O_CREAT = 0o100;
+const O_TMPFILE = 0o20200000;
+
+/** A copy of the first res bytes of the value buffer. */
+function xattrValue(op: Op, res: number): Uint8Array {
+  return (op.refs as Uint8Array[])[1].slice(0, res);
+}
+
+const spec = {
+  openat: {
+    name: "openat", opcode: opcodeOf("openat"),
+    prep: (w, sqe, op) => w.prepOpenat(sqe, op.fd, op.addr, op.flags, op.arg),
+  },
+  openat2: {
+    name: "openat2", opcode: opcodeOf("openat2"),
+    prep: (w, sqe, op) => w.prepOpenat2(sqe, op.fd, op.addr, op.addr2),
+  },
+  closeFd: { name: "closeFd", opcode: opcodeOf("close"), prep: (w, sqe, op) => w.prepClose(sqe, op.fd), value: noValue },
+  statx: {
+    name: "statx", opcode: opcodeOf("statx"),
+    prep: (w, sqe, op) => w.prepStatx(sqe, op.fd, op.addr, op.flags, op.arg, op.addr2),
+    value: (op) => new Statx((op.refs as Uint8Array[])[1]),
+  },
+  renameat: {
+    name: "renameat", opcode: opcodeOf("renameat"),
+    prep: (w, sqe, op) => w.prepRenameat(sqe, op.fd, op.addr, op.arg, op.addr2, op.flags), value: noValue,
+  },
+  unlinkat: {
+    name: "unlinkat", opcode: opcodeOf("unlinkat"),
+    prep: (w, sqe, op) => w.prepUnlinkat(sqe, op.fd, op.addr, op.flags), value: noValue,
+  },
+  mkdirat: {
+    name: "mkdirat", opcode: opcodeOf("mkdirat"),
+    prep: (w, sqe, op) => w.prepMkdirat(sqe, op.fd, op.addr, op.arg), value: noValue,
+  },
+  symlinkat: {
+    name: "symlinkat", opcode: opcodeOf("symlinkat"),
+    prep: (w, sqe, op) => w.prepSymlinkat(sqe, op.addr, op.fd, op.addr2), value: noValue,
+  },
+  linkat: {
+    name: "linkat", opcode: opcodeOf("linkat"),
+    prep: (w, sqe, op) => w.prepLinkat(sqe, op.fd, op.addr, op.arg, op.addr2, op.flags), value: noValue,
+  },
+  getxattr: {
+    name: "getxattr", opcode: opcodeOf("getxattr"),
+    prep: (w, sqe, op) => w.prepGetxattr(sqe, op.addr, op.addr2, op.off, op.len), value: xattrValue,
+  },
+  fgetxattr: {
+    name: "fgetxattr", opcode: opcodeOf("fgetxattr"),
+    prep: (w, sqe, op) => w.prepFgetxattr(sqe, op.fd, op.addr, op.addr2, op.len), value: xattrValue,
+  },
+  setxattr: {
+    name: "setxattr", opcode: opcodeOf("setxattr"),
+    prep: (w, sqe, op) => w.prepSetxattr(sqe, op.addr, op.addr2, op.off, op.flags, op.len), value: noValue,
+  },
+  fsetxattr: {
+    name: "fsetxattr", opcode: opcodeOf("fsetxattr"),
+    prep: (w, sqe, op) => w.prepFsetxattr(sqe, op.fd, op.addr, op.addr2, op.flags, op.len), value: noValue,
+  },
+} satisfies Record<string, OpSpec>;
+
+export interface OpenHow {
+  /** O_* flags; O_CLOEXEC is added. */
+  flags?: number;
+  /** Permission bits for a created file (O_CREAT / O_TMPFILE). */
+  mode?: number;
+  /** RESOLVE_* flags restricting path resolution. */
+  resolve?: number;
+}
+
+export class RingFs extends RingIo {
+  /** openat(2): resolves with the new fd (O_CLOEXEC is added: fds never leak into children). */
+  openat(path: string, flags = 0, mode = 0o644, dirfd: number = AT_FDCWD): Promise<number> {
+    this.check("openat");
+    const p = encodePath("openat", path);
+    const f = checkFlags("openat", "flags", flags) | O_CLOEXEC;
+    const m = checkInteger("openat", "mode", mode, 0, 0o7777);
+    const d = checkDirFd("openat", dirfd);
+    return this.start(spec.openat, d, this.native.addressOf(p), 0, 0, f, 0, m, p, path);
+  }
+
+  /** openat2(2) (struct open_how): resolves with the new fd. O_CLOEXEC is added. */
+  openat2(path: string, how: OpenHow = {}, dirfd: number = AT_FDCWD): Promise<number> {
+    this.check("openat2");
+    const p = encodePath("openat2", path);
+    const o = checkOptions("openat2", how, "how");
+    const flags = (checkFlags("openat2", "how.flags", o.flags ?? 0) | O_CLOEXEC) >>> 0;
+    const creating = (flags & O_CREAT) !== 0 || (flags & O_TMPFILE) === O_TMPFILE;
+    // The kernel rejects a mode without O_CREAT/O_TMPFILE: default it only when creating.
+    const mode = checkInteger("openat2", "how.mode", o.mode ?? (creating ? 0o644 : 0), 0, 0o7777);
+    const resolve = checkBits("openat2", "how.resolve", o.resolve ?? 0, RESOLVE_FLAGS);
+    const d = checkDirFd("openat2", dirfd);
+    // struct open_how { __u64 flags; __u64 mode; __u64 resolve; }
+    const howBuf = new BigUint64Array(new ArrayBuffer(24));
+    howBuf[0] = BigInt(flags);
+    howBuf[1] = BigInt(mode);
+    howBuf[2] = BigInt(resolve);
+    return this.start(
+      spec.openat2, d, this.native.addressOf(p), 0, 0, 0, this.native.addressOf(howBuf), 0, [p, howBuf], path,
+    );
+  }
+
+  /** close(2) of a file descriptor through the ring. */
+  closeFd(fd: number): Promise<void> {
+    this.check("closeFd");
+    fd = checkFd("closeFd", fd);
+    return this.start(spec.closeFd, fd, 0, 0, 0, 0, 0, 0, undefined);
+  }
+
+  /** statx(2): resolves with a Statx (fields like fs.Stats). */
+  statx(path: string, options: { dirfd?: number; flags?: number; mask?: number } = {}): Promise<Statx> {
+    this.check("statx");
+    const o = checkOptions("statx", options);
+    const p = encodePath("statx", path);
+    const d = checkDirFd("statx", o.dirfd ?? AT_FDCWD, "options.dirfd");
+    const flags = checkBits("statx", "options.flags", o.flags ?? AT_STATX_SYNC_AS_STAT, STATX_FLAGS);
+    const mask = checkU32("statx", "options.mask", o.mask ?? STATX_BASIC_STATS);
+    const out = new Uint8Array(new ArrayBuffer(STATX_SIZE_BYTES));
+    return this.start(
+      spec.statx, d, this.native.addressOf(p), 0, 0, flags, this.native.addressOf(out), mask, [p, out], path,
+    );
+  }
+
+  /** renameat2(2). flags: RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT. */
+  renameat(
+    oldPath: string, newPath: string, options: { oldDirfd?: number; newDirfd?: number; flags?: number } = {},
+  ): Promise<void> {
+    this.check("renameat");
+    const o = checkOptions("renameat", options);
+    const from = encodePath("renameat", oldPath, "oldPath");
+    const to = encodePath("renameat", newPath, "newPath");
+    const oldDirfd = checkDirFd("renameat", o.oldDirfd ?? AT_FDCWD, "options.oldDirfd");
+    const newDirfd = checkDirFd("renameat", o.newDirfd ?? AT_FDCWD, "options.newDirfd");
+    const flags = checkBits("renameat", "options.flags", o.flags ?? 0, RENAME_FLAGS);
+    return this.start(
+      spec.renameat, oldDirfd, this.native.addressOf(from), 0, 0, flags, this.native.addressOf(to), newDirfd,
+      [from, to], `${oldPath} -> ${newPath}`,
+    );
+  }
+
+  /** unlinkat(2): removes a file, or an empty directory with { removeDir: true } (AT_REMOVEDIR). */
+  unlinkat(path: string, options: { dirfd?: number; removeDir?: boolean } = {}): Promise<void> {
+    this.check("unlinkat");
+    const o = checkOptions("unlinkat", options);
+    const p = encodePath("unlinkat", path);
+    const d = checkDirFd("unlinkat", o.dirfd ?? AT_FDCWD, "options.dirfd");
+    const removeDir = checkBoolean("unlinkat", "options.removeDir", o.removeDir ?? false);
+    return this.start(spec.unlinkat, d, this.native.addressOf(p), 0, 0, removeDir ? AT_REMOVEDIR : 0, 0, 0, p, path);
+  }
+
+  /** mkdirat(2). */
+  mkdirat(path: string, mode = 0o777, dirfd: number = AT_FDCWD): Promise<void> {
+    this.check("mkdirat");
+    const p = encodePath("mkdirat", path);
+    const m = checkInteger("mkdirat", "mode", mode, 0, 0o7777);
+    const d = checkDirFd("mkdirat", dirfd);
+    return this.start(spec.mkdirat, d, this.native.addressOf(p), 0, 0, 0, 0, m, p, path);
+  }
+
+  /** symlinkat(2): creates linkPath pointing at target (which need not exist). */
+  symlinkat(target: string, linkPath: string, newDirfd: number = AT_FDCWD): Promise<void> {
+    this.check("symlinkat");
+    const t = encodePath("symlinkat", target, "target");
+    const l = encodePath("symlinkat", linkPath, "linkPath");
+    const d = checkDirFd("symlinkat", newDirfd, "newDirfd");
+    return this.start(
+      spec.symlinkat, d, this.native.addressOf(t), 0, 0, 0, this.native.addressOf(l), 0, [t, l], linkPath,
+    );
+  }
+
+  /** linkat(2): a hard link newPath to oldPath. flags: AT_SYMLINK_FOLLOW, AT_EMPTY_PATH. */
+  linkat(
+    oldPath: string, newPath: string, options: { oldDirfd?: number; newDirfd?: number; flags?: number } = {},
+  ): Promise<void> {
+    this.check("linkat");
+    const o = checkOptions("linkat", options);
+    const from = encodePath("linkat", oldPath, "oldPath");
+    const to = encodePath("linkat", newPath, "newPath");
+    const oldDirfd = checkDirFd("linkat", o.oldDirfd ?? AT_FDCWD, "options.oldDirfd");
+    const newDirfd = checkDirFd("linkat", o.newDirfd ?? AT_FDCWD, "options.newDirfd");
+    const flags = checkBits("linkat", "options.flags", o.flags ?? 0, LINKAT_FLAGS);
+    return this.start(
+      spec.linkat, oldDirfd, this.native.addressOf(from), 0, 0, flags, this.native.addressOf(to), newDirfd,
+      [from, to], `${oldPath} -> ${newPath}`,
+    );
+  }
+
+  /**
+   * getxattr(2): resolves with the attribute's value (a copy). size bounds
+   * it (default and maximum XATTR_SIZE_MAX); a larger value rejects ERANGE.
+   */
+  getxattr(path: string, name: string, options: { size?: number } = {}): Promise<Uint8Array> {
+    this.check("getxattr");
+    const p = encodePath("getxattr", path);
+    const n = encodeName("getxattr", name);
+    const value = this.#xattrBuffer("getxattr", options);
+    const a = this.native;
+    return this.start(
+      spec.getxattr, -1, a.addressOf(n), value.byteLength, a.addressOf(p), 0, a.addressOf(value), 0, [n, value, p], path,
+    );
+  }
+
+  /** fgetxattr(2): getxattr on an open fd. */
+  fgetxattr(fd: number, name: string, options: { size?: number } = {}): Promise<Uint8Array> {
+    this.check("fgetxattr");
+    fd = checkFd("fgetxattr", fd);
+    const n = encodeName("fgetxattr", name);
+    const value = this.#xattrBuffer("fgetxattr", options);
+    const a = this.native;
+    return this.start(spec.fgetxattr, fd, a.addressOf(n), value.byteLength, 0, 0, a.addressOf(value), 0, [n, value]);
+  }
+
+  /** setxattr(2). flags: XATTR_CREATE (fail if it exists), XATTR_REPLACE (fail if it does not). */
+  setxattr(path: string, name: string, value: ArrayBufferView | ArrayBuffer | string, flags = 0): Promise<void> {
+    this.check("setxattr");
+    const p = encodePath("setxattr", path);
+    const n = encodeName("setxattr", name);
+    const v = this.#xattrValue("setxattr", value);
+    const f = checkBits("setxattr", "flags", flags, XATTR_FLAGS);
+    const a = this.native;
+    return this.start(
+      spec.setxattr, -1, a.addressOf(n), v.byteLength, a.addressOf(p), f, a.addressOf(v), 0, [n, v, p], path,
+    );
+  }
+
+  /** fsetxattr(2): setxattr on an open fd. */
+  fsetxattr(fd: number, name: string, value: ArrayBufferView | ArrayBuffer | string, flags = 0): Promise<void> {
+    this.check("fsetxattr");
+    fd = checkFd("fsetxattr", fd);
+    const n = encodeName("fsetxattr", name);
+    const v = this.#xattrValue("fsetxattr", value);
+    const f = checkBits("fsetxattr", "flags", flags, XATTR_FLAGS);
+    const a = this.native;
+    return this.start(spec.fsetxattr, fd, a.addressOf(n), v.byteLength, 0, f, a.addressOf(v), 0, [n, v]);
+  }
+
+  #xattrBuffer(fn: string, options: unknown): Uint8Array {
+    const o = checkOptions(fn, options);
+    const size = checkInteger(fn, "options.size", o.size ?? XATTR_SIZE_MAX, 1, XATTR_SIZE_MAX);
+    return new Uint8Array(new ArrayBuffer(size));
+  }
+
+  #xattrValue(fn: string, value: unknown): Uint8Array {
+    const bytes = typeof value === "string" ? new TextEncoder().encode(value) : checkBuffer(fn, value, "value");
+    if (bytes.byteLength > XATTR_SIZE_MAX) {
+      throw new RangeError(`${fn}(): value is ${bytes.byteLength} bytes; XATTR_SIZE_MAX is ${XATTR_SIZE_MAX}`);
+    }
+    // A copy: the caller may change or detach value before the kernel reads
+    // it. An empty value is address 0, length 0, which the kernel accepts.
+    const copy = new Uint8Array(new ArrayBuffer(bytes.byteLength));
+    copy.set(bytes);
+    return copy;
+  }
+}
