@@ -5,8 +5,8 @@
 // blocks and says so; and the ring's lifetime. Ring (ring.ts) adds the
 // operations on top, one file per family.
 import {
-  FEATURE_NAMES, IORING_ASYNC_CANCEL_ANY, IORING_ENTER_GETEVENTS, IOSQE_IO_HARDLINK,
-  IOSQE_IO_LINK,
+  FEATURE_NAMES, IORING_ASYNC_CANCEL_ANY, IORING_ENTER_GETEVENTS, IOSQE_ASYNC, IOSQE_BUFFER_SELECT,
+  IOSQE_CQE_SKIP_SUCCESS, IOSQE_FIXED_FILE, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
 } from "./constants.ts";
 import { IORING_CQE_F_MORE } from "./cqe.ts";
 import { closedError, EAGAIN, EBUSY, ECANCELED, EINVAL, EOPNOTSUPP, ETIME, UringError, uringError } from "./errors.ts";
@@ -467,6 +467,33 @@ export class RingBase implements Disposable {
     }
     for (const member of members) member.catch(noop);
     return Promise.allSettled(members);
+  }
+
+  /**
+   * io_uring_sqe_set_flags for an operation just started on this ring (not
+   * yet submitted): IOSQE_IO_DRAIN (it starts only after everything
+   * submitted before it has completed) and IOSQE_ASYNC (it goes straight to
+   * a kernel worker instead of trying inline first). Returns member.
+   */
+  sqeSetFlags<T>(member: Promise<T>, flags: number): Promise<T> {
+    this.check("sqeSetFlags");
+    const n = checkInteger("sqeSetFlags", "flags", flags, 0, 0xff);
+    const other = n & ~(IOSQE_IO_DRAIN | IOSQE_ASYNC);
+    if (other !== 0) {
+      const why = other & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) ? "chain operations with ring.link()"
+        : other & IOSQE_CQE_SKIP_SUCCESS ? "a promise needs its completion"
+        : other & IOSQE_FIXED_FILE ? "fixed files need a registered file table"
+        : other & IOSQE_BUFFER_SELECT ? "buffer selection needs a provided-buffer group"
+        : "only IOSQE_IO_DRAIN and IOSQE_ASYNC can be set here";
+      throw new RangeError(`sqeSetFlags(): flags 0x${other.toString(16)} cannot be set on a promise operation: ${why}`);
+    }
+    const q = this.#queue;
+    for (let i = q.length - 1; i >= this.#queueHead; i--) {
+      if (q[i].promise !== member) continue;
+      q[i].sqeFlags |= n;
+      return member;
+    }
+    throw new TypeError("sqeSetFlags(): member is not an operation of this ring that is still waiting to be submitted");
   }
 
   /**

@@ -3,7 +3,11 @@
 // io_uring_prep_* (test/golden/vectors.json, `npm run golden`), and the
 // hand-derived ones for preps newer than that liburing
 // (test/golden/header-derived.ts). Pure wasm: no ring, no kernel.
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { instantiate } from "../core/wasm.ts";
 import { derivedVectors } from "./golden/header-derived.ts";
@@ -97,5 +101,30 @@ describe("coverage", () => {
     const preps = Object.keys(exports).filter((name) => /^(prep[A-Z]|sqeSet)/.test(name));
     expect(preps.length).toBeGreaterThan(100);
     expect(preps.filter((name) => !covered.has(name))).toEqual([]);
+  });
+});
+
+describe("the committed vectors are reproducible", () => {
+  // Where liburing-dev is installed (.ci/run installs it), rebuild the
+  // generator and check it still writes exactly the committed vectors: a
+  // stale vectors.json or an edited gen.c cannot go unnoticed.
+  it("gen.c against the installed liburing prints vectors.json's vectors", (ctx) => {
+    const work = mkdtempSync(join(tmpdir(), "uringshim-golden-check-"));
+    try {
+      const exe = join(work, "gen");
+      const gen = fileURLToPath(new URL("./golden/gen.c", import.meta.url));
+      const cc = spawnSync("cc", ["-std=gnu11", "-O0", "-o", exe, gen], { encoding: "utf8" });
+      if (cc.error || (cc.status !== 0 && /liburing\.h/.test(cc.stderr))) {
+        const why = cc.error ? "no C compiler" : "liburing-dev is not installed (apt-get install liburing-dev)";
+        console.log(`golden reproducibility: skipped, ${why}`);
+        ctx.skip();
+        return;
+      }
+      expect(cc.status, cc.stderr).toBe(0);
+      const lines = execFileSync(exe, { encoding: "utf8" }).trim().split("\n").map((l) => JSON.parse(l));
+      expect(lines).toEqual(golden.vectors);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, ringConfigs, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
 
-const { Ring: RingClass, O_RDWR, O_CREAT, O_TRUNC } = uring;
+const { Ring: RingClass, O_RDWR, O_CREAT, O_TRUNC, IOSQE_IO_DRAIN, IOSQE_ASYNC, IOSQE_IO_LINK, IOSQE_CQE_SKIP_SUCCESS } = uring;
 
 function fulfilled(r: PromiseSettledResult<unknown>): unknown {
   if (r.status !== "fulfilled") throw new Error(`expected fulfilled, got ${String((r as PromiseRejectedResult).reason)}`);
@@ -94,6 +94,38 @@ describe.each(ringConfigs)("link ($name)", ({ options }) => {
     } finally {
       small.close();
     }
+  });
+});
+
+describe("sqeSetFlags", () => {
+  const ring = RingClass.open({ entries: 8 });
+  afterAll(() => ring.close());
+
+  it("IOSQE_IO_DRAIN holds an op until everything before it has completed", async () => {
+    const order: string[] = [];
+    const timer = ring.timeout(30).then(() => order.push("timeout"));
+    const drained = ring.sqeSetFlags(ring.nop(), IOSQE_IO_DRAIN).then(() => order.push("drained"));
+    const plain = ring.nop().then(() => order.push("later nop"));
+    await Promise.all([timer, drained, plain]);
+    expect(order).toEqual(["timeout", "drained", "later nop"]);
+  });
+
+  it("IOSQE_ASYNC runs the op in a kernel worker with the same result", async () => {
+    const [readFd, writeFd] = await ring.pipe();
+    await ring.write(writeFd, bytesOf("async"));
+    const buf = new Uint8Array(8);
+    await expect(ring.sqeSetFlags(ring.read(readFd, buf), IOSQE_ASYNC)).resolves.toBe(5);
+    expect(new TextDecoder().decode(buf.subarray(0, 5))).toBe("async");
+    await Promise.all([ring.closeFd(readFd), ring.closeFd(writeFd)]);
+  });
+
+  it("refuses flags a promise op cannot carry, and ops already submitted", async () => {
+    const p = ring.nop();
+    expect(() => ring.sqeSetFlags(p, IOSQE_IO_LINK)).toThrow(/ring\.link\(\)/);
+    expect(() => ring.sqeSetFlags(p, IOSQE_CQE_SKIP_SUCCESS)).toThrow(/needs its completion/);
+    expect(() => ring.sqeSetFlags(p, 256)).toThrow(RangeError);
+    await p;
+    expect(() => ring.sqeSetFlags(p, IOSQE_ASYNC)).toThrow(/still waiting to be submitted/);
   });
 });
 
