@@ -40,6 +40,14 @@ function vitest(name, cmd, args, options = []) {
   totals.failed += failedSuites;
   if (status !== 0 || r.numFailedTests > 0 || failedSuites > 0) ok = false;
   lines.push(`${name}: ${r.numPassedTests} passed, ${r.numFailedTests + failedSuites} failed, ${skipped} skipped`);
+  // Each skip with its reason (test/support/uring.ts skip() records it).
+  for (const t of r.testResults) {
+    for (const a of t.assertionResults) {
+      if (a.status === "skipped" || a.status === "pending") {
+        lines.push(`  skipped: ${a.fullName}: ${a.meta?.skipReason ?? "(no reason recorded)"}`);
+      }
+    }
+  }
 }
 
 if (extra.length === 0) {

@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { bytesOf, ringConfigs, runtime, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
+import { bytesOf, fdFlags, rejection, ringConfigs, runtime, skip, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
 
 const {
   Ring: RingClass, UringError: UringErrorClass,
@@ -24,23 +24,6 @@ const {
 // process.umask() with no argument reads it (both runtimes); created files get mode & ~umask.
 const UMASK = process.umask();
 const masked = (mode: number) => mode & ~UMASK;
-
-async function rejection(p: Promise<unknown>): Promise<UringError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(UringErrorClass);
-    return e as UringError;
-  }
-  throw new Error("expected the promise to reject");
-}
-
-/** The open(2) flags of fd, as the kernel reports them (octal "flags:" in /proc/self/fdinfo). */
-function fdFlags(fd: number): number {
-  const line = readFileSync(`/proc/self/fdinfo/${fd}`, "utf8").split("\n").find((l) => l.startsWith("flags:"));
-  if (line === undefined) throw new Error(`no flags line in /proc/self/fdinfo/${fd}`);
-  return parseInt(line.slice("flags:".length).trim(), 8);
-}
 
 /** The mount id of fd ("mnt_id:" in /proc/self/fdinfo). */
 function fdMountId(fd: number): number {
@@ -775,7 +758,7 @@ describe.each(ringConfigs.slice(0, 2))("path operations ($name)", ({ options }) 
     const skipIfUnsupported = (ctx: TestContext) => {
       if (unsupported === undefined) return;
       console.warn(`skipped: ${unsupported}`);
-      ctx.skip(unsupported);
+      skip(ctx, unsupported);
     };
 
     it("setxattr then getxattr: string and binary values, seen by an independent reader", async (ctx) => {

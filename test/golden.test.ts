@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { instantiate } from "../core/wasm.ts";
 import { derivedVectors } from "./golden/header-derived.ts";
 import { firstDifference, hexToBytes, sqeBytes } from "./golden/sqe-fields.ts";
+import { skip } from "./support/uring.ts";
 
 interface Case {
   /** The liburing helper (or null: the kernel's prep function is the source). */
@@ -116,8 +117,7 @@ describe("the committed vectors are reproducible", () => {
       const cc = spawnSync("cc", ["-std=gnu11", "-O0", "-o", exe, gen], { encoding: "utf8" });
       if (cc.error || (cc.status !== 0 && /liburing\.h/.test(cc.stderr))) {
         const why = cc.error ? "no C compiler" : "liburing-dev is not installed (apt-get install liburing-dev)";
-        console.log(`golden reproducibility: skipped, ${why}`);
-        ctx.skip();
+        skip(ctx, why);
         return;
       }
       expect(cc.status, cc.stderr).toBe(0);

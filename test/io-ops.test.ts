@@ -7,8 +7,8 @@
 // through the ring or through their path.)
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytesOf, makeFifo, ringConfigs, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { bytesOf, fdFlags, makeFifo, random, rejection, ringConfigs, skip, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
 
 const {
   Ring: RingClass, UringError: UringErrorClass, NativeBuffer,
@@ -24,33 +24,6 @@ const O_ACCMODE = 0o3;
 // A multiple of every Linux page size (4, 16 and 64 KiB), so madvise ranges
 // inside a NativeBuffer stay page-aligned on x86-64 and arm64 alike.
 const CHUNK = 64 * 1024;
-
-function random(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<UringError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(UringErrorClass);
-    return e as UringError;
-  }
-  throw new Error("expected the promise to reject");
-}
-
-/** The open flags the kernel reports for one of this process's fds (/proc/self/fdinfo, octal). */
-function fdFlags(fd: number): number {
-  const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
-  if (!m) throw new Error(`no flags: line in /proc/self/fdinfo/${fd}`);
-  return parseInt(m[1], 8);
-}
 
 /** Whether p has settled, without waiting for it. */
 function tracked<T>(p: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
@@ -110,12 +83,9 @@ describe.each(ringConfigs.slice(0, 2))("fd operations ($name)", ({ options }) =>
     return { path, fd: await ring.openat(path, flags) };
   }
 
-  function skipWithout(ctx: { skip: (note?: string) => void }, op: string): boolean {
+  function skipWithout(ctx: TestContext, op: string): boolean {
     if (ring.supports(op)) return false;
-    const reason = `${op}() is not available on this ring's kernel (ring.supports("${op}") is false)`;
-    console.warn(`skipped: ${reason}`);
-    ctx.skip(reason);
-    return true;
+    skip(ctx, `${op}() is not available on this ring's kernel (ring.supports("${op}") is false)`);
   }
 
   describe("pipe", () => {

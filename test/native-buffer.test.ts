@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { tempDir, uring } from "./support/uring.ts";
+import { skip, tempDir, uring } from "./support/uring.ts";
 
 const { NativeBuffer, Ring, O_RDONLY, O_DIRECT, UringError } = uring;
 
@@ -59,7 +59,7 @@ describe("NativeBuffer", () => {
       // tmpfs has no O_DIRECT: skip, saying why.
       const reason = `${tmp.dir} does not support O_DIRECT (${(e as Error).message})`;
       console.warn(`skipped: ${reason}`);
-      ctx.skip(reason);
+      skip(ctx, reason);
       return;
     }
     using b = NativeBuffer.alloc(16384);
@@ -75,7 +75,7 @@ describe("NativeBuffer", () => {
     const fd = await ring.openat(path, O_RDONLY | O_DIRECT).catch(() => -1);
     if (fd < 0) {
       console.warn(`skipped: ${tmp.dir} does not support O_DIRECT`);
-      ctx.skip(`${tmp.dir} does not support O_DIRECT`);
+      skip(ctx, `${tmp.dir} does not support O_DIRECT`);
       return;
     }
     using b = NativeBuffer.alloc(8192);

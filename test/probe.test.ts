@@ -6,7 +6,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runtime, runtimeCommand, tempDir, uring } from "./support/uring.ts";
+import { runtime, runtimeCommand, skip, tempDir, uring } from "./support/uring.ts";
 import * as C from "../core/constants.ts";
 import { getNative } from "../core/native.ts";
 import {
@@ -108,14 +108,14 @@ describe(`probing the running kernel (${release()}, ${runtime})`, () => {
   });
 
   it("says readvFixed, writevFixed, epollWait and pipe are supported on 6.16+", (ctx) => {
-    if (!hasRelease(kernel, "6.16")) ctx.skip(`needs Linux 6.16+, this is ${release()}`);
+    if (!hasRelease(kernel, "6.16")) skip(ctx, `needs Linux 6.16+, this is ${release()}`);
     for (const n of ["nop", "readvFixed", "writevFixed", "epollWait", "pipe", "IORING_OP_PIPE"]) expect(queried.supports(n), n).toBe(true);
     expect(queried.unsupportedMessage("pipe")).toBeUndefined();
     expect(queried.unsupportedError("pipe")).toBeUndefined();
   });
 
   it("QUERY's opcode count and PROBE's per-op answer agree", (ctx) => {
-    if (!hasQuery) ctx.skip("no IORING_REGISTER_QUERY (Linux 6.18+)");
+    if (!hasQuery) skip(ctx, "no IORING_REGISTER_QUERY (Linux 6.18+)");
     const byQuery = probeKernel(native, { method: "query" });
     const byProbe = probeKernel(native, { method: "probe" });
     expect(byQuery.source).toBe("query");
@@ -128,7 +128,7 @@ describe(`probing the running kernel (${release()}, ${runtime})`, () => {
   });
 
   it("QUERY's flags include NO_MMAP, SQPOLL … and equal what the release implies", (ctx) => {
-    if (!hasQuery) ctx.skip("no IORING_REGISTER_QUERY (Linux 6.18+)");
+    if (!hasQuery) skip(ctx, "no IORING_REGISTER_QUERY (Linux 6.18+)");
     expect(queried.inferred).toEqual([]);
     expect(queried.flagsInferred).toBe(false);
     expect(queried.setupFlagNames).toEqual(expect.arrayContaining(["SQPOLL", "NO_MMAP", "NO_SQARRAY", "SINGLE_ISSUER", "SUBMIT_ALL", "CQSIZE"]));

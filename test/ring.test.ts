@@ -3,29 +3,9 @@
 import { openSync, closeSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bytesOf, makeFifo, ringConfigs, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
+import { bytesOf, makeFifo, random, rejection, ringConfigs, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
 
 const { Ring: RingClass, UringError: UringErrorClass, O_RDWR, O_CREAT, O_TRUNC, O_RDONLY, IORING_SETUP_SQPOLL, IORING_SETUP_NO_MMAP } = uring;
-
-function random(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<UringError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(UringErrorClass);
-    return e as UringError;
-  }
-  throw new Error("expected the promise to reject");
-}
 
 describe.each(ringConfigs)("Ring ($name)", ({ options }) => {
   let tmp: ReturnType<typeof tempDir>;

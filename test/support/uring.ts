@@ -1,9 +1,10 @@
 // The library as a user gets it under the runtime running this test, plus
 // real-kernel fixtures (temp files, FIFOs). No mocks of io_uring.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect, type TestContext } from "vitest";
 
 export const runtime: "bun" | "deno" = "Bun" in globalThis ? "bun" : "deno";
 
@@ -44,4 +45,47 @@ export function runtimeCommand(script: string): [string, string[]] {
 
 export function bytesOf(s: string): Uint8Array {
   return new TextEncoder().encode(s);
+}
+
+/** n pseudo-random bytes (xorshift32 from seed): data that shows misplaced bytes. */
+export function random(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** The UringError p rejects with (fails the test if it resolves or rejects with anything else). */
+export async function rejection(p: Promise<unknown>): Promise<UringError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(uring.UringError);
+    return e as UringError;
+  }
+  throw new Error("expected the promise to reject");
+}
+
+/** The open(2) flags of one of this process's fds, as the kernel reports them (octal "flags:" in /proc/self/fdinfo). */
+export function fdFlags(fd: number): number {
+  const m = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+  if (m === null) throw new Error(`no flags line in /proc/self/fdinfo/${fd}`);
+  return parseInt(m[1], 8);
+}
+
+declare module "vitest" {
+  interface TaskMeta {
+    /** Why the test skipped: scripts/test.mjs lists these after the run. */
+    skipReason?: string;
+  }
+}
+
+/** Skips the running test, recording why, so `npm test` prints the reason. */
+export function skip(ctx: TestContext, reason: string): never {
+  ctx.task.meta.skipReason = reason;
+  ctx.skip(reason);
+  throw new Error("unreachable: ctx.skip() throws");
 }
