@@ -165,7 +165,7 @@ export class RingBase implements Disposable {
   /** What the running kernel supports, asked through this ring's fd (IORING_REGISTER_QUERY / PROBE). */
   probe(): Probe {
     this.check("probe");
-    return probeKernel(this.#native, { ringFd: this.#core.fd });
+    return probeKernel(this.#native, { ringFd: this.#core.fd, features: this.#core.features });
   }
 
   /**
