@@ -34,6 +34,14 @@ export interface Native {
   eventfdWrite(eventFd: number, value: number): number;
   bufAlloc(size: number, flags: number, out: number): number;
   bufFree(addr: number, size: number): number;
+  /** us_pool_alloc: returns the US_BUF_* flags it got (>= 0) or -errno; writes the address (u64) to out. */
+  poolAlloc(size: number, align: number, flags: number, out: number): number;
+  /** us_memlock_limit: writes RLIMIT_MEMLOCK soft, hard (u64, UINT64_MAX = unlimited) to out (16 bytes). */
+  memlockLimit(out: number): number;
+  /** us_mmap_fd: MAP_SHARED read-write mapping of fd; writes the address (u64) to out. */
+  mmapFd(fd: number, size: number, offset: number, out: number): number;
+  /** us_munmap: unmaps what mmapFd mapped. */
+  munmap(addr: number, size: number): number;
   close(fd: number): number;
   /** The running kernel's release (uname(2)), undefined if it cannot be read. */
   kernelRelease(): string | undefined;

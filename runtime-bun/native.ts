@@ -36,6 +36,10 @@ export function createBunNative(): Native {
     eventfdWrite: s.us_eventfd_write,
     bufAlloc: (size, flags, out) => s.us_buf_alloc(size, flags, p(out)),
     bufFree: (addr, size) => s.us_buf_free(p(addr), size),
+    poolAlloc: (size, align, flags, out) => s.us_pool_alloc(size, align, flags, p(out)),
+    memlockLimit: (out) => s.us_memlock_limit(p(out)),
+    mmapFd: (fd, size, offset, out) => s.us_mmap_fd(fd, size, offset, p(out)),
+    munmap: (addr, size) => s.us_munmap(p(addr), size),
     close: s.us_close,
     kernelRelease() {
       const out = new Uint8Array(65); // sizeof(struct utsname.release)

@@ -53,6 +53,10 @@ export function createDenoNative(): Native {
     eventfdWrite: s.us_eventfd_write,
     bufAlloc: (size, flags, out) => s.us_buf_alloc(BigInt(size), flags, p(out)),
     bufFree: (addr, size) => s.us_buf_free(Deno.UnsafePointer.create(BigInt(addr)), BigInt(size)),
+    poolAlloc: (size, align, flags, out) => s.us_pool_alloc(BigInt(size), BigInt(align), flags, p(out)),
+    memlockLimit: (out) => s.us_memlock_limit(p(out)),
+    mmapFd: (fd, size, offset, out) => s.us_mmap_fd(fd, BigInt(size), BigInt(offset), p(out)),
+    munmap: (addr, size) => s.us_munmap(Deno.UnsafePointer.create(BigInt(addr)), BigInt(size)),
     close: s.us_close,
     kernelRelease() {
       const out = new Uint8Array(65); // sizeof(struct utsname.release)

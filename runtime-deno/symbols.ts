@@ -34,6 +34,14 @@ export const symbols = {
   us_buf_alloc: { parameters: ["u64", "u32", "pointer"], result: "i32" },
   // int32_t us_buf_free(void *addr, uint64_t size);
   us_buf_free: { parameters: ["pointer", "u64"], result: "i32" },
+  // int32_t us_pool_alloc(uint64_t size, uint64_t align, uint32_t flags, void *out);
+  us_pool_alloc: { parameters: ["u64", "u64", "u32", "pointer"], result: "i32" },
+  // int32_t us_memlock_limit(void *out);
+  us_memlock_limit: { parameters: ["pointer"], result: "i32" },
+  // int32_t us_mmap_fd(int32_t fd, uint64_t size, uint64_t offset, void *out);
+  us_mmap_fd: { parameters: ["i32", "u64", "u64", "pointer"], result: "i32" },
+  // int32_t us_munmap(void *addr, uint64_t size);
+  us_munmap: { parameters: ["pointer", "u64"], result: "i32" },
   // int32_t us_close(int32_t fd);
   us_close: { parameters: ["i32"], result: "i32" },
   // int32_t us_kernel_release(char *out, uint32_t len);

@@ -91,6 +91,10 @@ int32_t us_waiter_start(void *waiter, int32_t event_fd, us_wake_fn fn);
 int32_t us_waiter_stop(void *waiter);
 int32_t us_buf_alloc(uint64_t size, uint32_t flags, void *out);
 int32_t us_buf_free(void *addr, uint64_t size);
+int32_t us_pool_alloc(uint64_t size, uint64_t align, uint32_t flags, void *out);
+int32_t us_memlock_limit(void *out);
+int32_t us_mmap_fd(int32_t fd, uint64_t size, uint64_t offset, void *out);
+int32_t us_munmap(void *addr, uint64_t size);
 int32_t us_close(int32_t fd);
 int32_t us_kernel_release(char *out, uint32_t len);
 /* ABI-END */
@@ -148,6 +152,29 @@ int32_t us_kernel_release(char *out, uint32_t len);
  * with US_BUF_HUGE), optionally madvise / mlock; writes the address as a
  * uint64 to out (8 bytes).
  * us_buf_free: munmap (munlock is implied).
+ *
+ * us_pool_alloc: an anonymous mapping of size bytes (rounded up to align)
+ * starting at a multiple of align (a power of two up to 2 MiB; below the
+ * page size it means the page size), for a buffer pool. flags say what to
+ * try, in this order: US_BUF_HUGE a MAP_HUGETLB 2 MiB mapping (length
+ * rounded up to 2 MiB); if that fails and US_BUF_THP is set, or with
+ * US_BUF_THP alone, a normal mapping given madvise(MADV_HUGEPAGE) and, when
+ * it is 2 MiB or more, started on a PMD boundary. Then US_BUF_LOCK mlocks
+ * it. Returns the flags it got: US_BUF_HUGE for a hugetlb mapping;
+ * US_BUF_THP when the kernel may back it with transparent huge pages (the
+ * THP setting for PMD-size pages in /sys/kernel/mm/transparent_hugepage is
+ * "always", or "madvise" and it was advised; PR_GET_THP_DISABLE does not
+ * exclude it; it holds a whole aligned huge page: what smaps calls
+ * THPeligible; so also without US_BUF_THP under "always"); US_BUF_LOCK
+ * when locked. Free it with us_buf_free(addr, size).
+ *
+ * us_memlock_limit: getrlimit(RLIMIT_MEMLOCK): writes the soft then the
+ * hard limit as two uint64 (16 bytes) to out, UINT64_MAX for RLIM_INFINITY.
+ *
+ * us_mmap_fd: mmap(MAP_SHARED, PROT_READ | PROT_WRITE) of size bytes of fd
+ * from offset (page-aligned, else -EINVAL), e.g. a dmabuf or a memfd;
+ * writes the address as a uint64 to out. The mapping outlives the fd.
+ * us_munmap: munmap(2) of such a mapping (addr and size as mapped).
  *
  * us_close: close(2).
  *

@@ -12,8 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -627,6 +632,247 @@ static void test_buffers(void)
 	}
 }
 
+/* The VMA holding addr in /proc/self/smaps: value of field ("Locked:") in kB, or -1. */
+static long smaps_field(uint64_t addr, const char *field)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	int in = 0;
+	long v = -1;
+	size_t flen = strlen(field);
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+
+		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = addr >= lo && addr < hi;
+			continue;
+		}
+		if (in && !strncmp(line, field, flen)) {
+			v = strtol(line + flen, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+/* Bytes mapped by this process (sum over /proc/self/maps). */
+static unsigned long long mapped_bytes(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	unsigned long long sum = 0, lo, hi;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2)
+			sum += hi - lo;
+	fclose(f);
+	return sum;
+}
+
+/* The active word of a THP sysfs selector, "" if absent. */
+static void thp_selected(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	char buf[256] = "";
+	char *lb, *rb;
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && (lb = strchr(buf, '[')) && (rb = strchr(lb, ']')) &&
+	    (size_t)(rb - lb) < len) {
+		memcpy(out, lb + 1, (size_t)(rb - lb - 1));
+		out[rb - lb - 1] = '\0';
+	}
+	fclose(f);
+}
+
+/* "always", "madvise" or "never" for 2 MiB THP, as the kernel resolves it. */
+static void thp_setting(char *out, size_t len)
+{
+	thp_selected("/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled", out, len);
+	if (!out[0] || !strcmp(out, "inherit"))
+		thp_selected("/sys/kernel/mm/transparent_hugepage/enabled", out, len);
+	if (!out[0])
+		snprintf(out, len, "never");
+}
+
+static void test_pool_alloc(void)
+{
+	const uint64_t mib2 = 2u << 20;
+	uint64_t addr = 0, aligns[] = { 4096, 65536, 1 << 20, 2 << 20 };
+	char thp[32];
+	int r, thp_off = prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
+
+	thp_setting(thp, sizeof(thp));
+	printf("pool: THP for 2 MiB pages is \"%s\", PR_GET_THP_DISABLE %d\n", thp, thp_off);
+
+	CHECK(us_pool_alloc(4096, 4096, 0, NULL) == -EFAULT, "null out");
+	CHECK(us_pool_alloc(0, 4096, 0, &addr) == -EINVAL, "zero size");
+	CHECK(us_pool_alloc((uint64_t)-1, 4096, 0, &addr) == -EINVAL, "huge size");
+	CHECK(us_pool_alloc(4096, 0, 0, &addr) == -EINVAL, "align 0");
+	CHECK(us_pool_alloc(4096, 12288, 0, &addr) == -EINVAL, "align not a power of two");
+	CHECK(us_pool_alloc(4096, 4u << 20, 0, &addr) == -EINVAL, "align above 2 MiB");
+	CHECK(us_pool_alloc(4096, 4096, 0x80, &addr) == -EINVAL, "bad flags");
+
+	/* Aligned as asked, exactly size rounded to align mapped: the slack is unmapped. */
+	for (unsigned i = 0; i < sizeof(aligns) / sizeof(aligns[0]); i++) {
+		uint64_t size = 3 * aligns[i] - 100, len = 3 * aligns[i];
+		unsigned long long before = mapped_bytes(), after;
+
+		r = us_pool_alloc(size, aligns[i], 0, &addr);
+		after = mapped_bytes();
+		CHECK(r >= 0 && !(addr % aligns[i]), "align %llu: %d at %llx",
+		      (unsigned long long)aligns[i], r, (unsigned long long)addr);
+		if (r < 0)
+			continue;
+		CHECK(after - before == len, "align %llu maps %llu bytes, want %llu",
+		      (unsigned long long)aligns[i], after - before, (unsigned long long)len);
+		memset((void *)(uintptr_t)addr, 0x5a, (size_t)len);
+		CHECK(us_buf_free((void *)(uintptr_t)addr, size) == 0, "free align %llu",
+		      (unsigned long long)aligns[i]);
+		CHECK(mapped_bytes() == before, "align %llu: free left %llu bytes",
+		      (unsigned long long)aligns[i], mapped_bytes() - before);
+	}
+
+	/* THP: reported exactly when the kernel's own setting allows it (smaps THPeligible). */
+	int want = strcmp(thp, "never") && thp_off != 1;
+	r = us_pool_alloc(2 * mib2, 4096, US_BUF_THP, &addr);
+	CHECK(r >= 0 && !(addr % mib2), "THP alloc %d at %llx", r, (unsigned long long)addr);
+	if (r >= 0) {
+		CHECK(!!(r & US_BUF_THP) == want, "THP %d, setting %s", r, thp);
+		CHECK(smaps_field(addr, "THPeligible:") == !!(r & US_BUF_THP), "THPeligible %ld, got %d",
+		      smaps_field(addr, "THPeligible:"), r);
+		us_buf_free((void *)(uintptr_t)addr, 2 * mib2);
+	}
+	/* Too small to hold a huge page: never reported. */
+	r = us_pool_alloc(16384, 4096, US_BUF_THP, &addr);
+	CHECK(r == 0, "small THP alloc %d", r);
+	if (r >= 0)
+		us_buf_free((void *)(uintptr_t)addr, 16384);
+	/* Not asked for: only "always" gives them. */
+	r = us_pool_alloc(4 * mib2, mib2, 0, &addr);
+	CHECK(r >= 0, "plain 8 MiB alloc %d", r);
+	if (r >= 0) {
+		CHECK(!!(r & US_BUF_THP) == (!strcmp(thp, "always") && thp_off == 0),
+		      "unasked THP %d, setting %s", r, thp);
+		CHECK(smaps_field(addr, "THPeligible:") == !!(r & US_BUF_THP), "unasked THPeligible %ld",
+		      smaps_field(addr, "THPeligible:"));
+		us_buf_free((void *)(uintptr_t)addr, 4 * mib2);
+	}
+
+	/* hugetlb: needs reserved 2 MiB pages; HUGE | THP falls back to THP. */
+	r = us_pool_alloc(4096, 4096, US_BUF_HUGE, &addr);
+	if (r == -ENOMEM) {
+		printf("skip hugetlb pool: no 2 MiB pages reserved\n");
+		r = us_pool_alloc(2 * mib2, 4096, US_BUF_HUGE | US_BUF_THP, &addr);
+		CHECK(r >= 0 && !(r & US_BUF_HUGE) && !!(r & US_BUF_THP) == want,
+		      "HUGE | THP fallback %d", r);
+		if (r >= 0)
+			us_buf_free((void *)(uintptr_t)addr, 2 * mib2);
+	} else {
+		CHECK(r == US_BUF_HUGE && !(addr % mib2), "hugetlb pool %d", r);
+		CHECK(smaps_field(addr, "KernelPageSize:") == 2048, "hugetlb page size %ld",
+		      smaps_field(addr, "KernelPageSize:"));
+		if (r >= 0)
+			CHECK(us_buf_free((void *)(uintptr_t)addr, 4096) == 0, "free hugetlb pool");
+	}
+
+	r = us_pool_alloc(1 << 20, 4096, US_BUF_LOCK, &addr);
+	CHECK(r == US_BUF_LOCK, "locked pool %d", r);
+	if (r >= 0) {
+		CHECK(smaps_field(addr, "Locked:") == 1024, "Locked: %ld kB",
+		      smaps_field(addr, "Locked:"));
+		us_buf_free((void *)(uintptr_t)addr, 1 << 20);
+	}
+}
+
+static void test_memlock(void)
+{
+	struct rlimit rl;
+	uint64_t lim[2] = { 0, 0 };
+	uint64_t addr;
+	pid_t pid;
+	int status;
+
+	CHECK(us_memlock_limit(NULL) == -EFAULT, "memlock null");
+	CHECK(us_memlock_limit(lim) == 0 && getrlimit(RLIMIT_MEMLOCK, &rl) == 0, "memlock");
+	CHECK(lim[0] == (rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : rl.rlim_cur) &&
+	      lim[1] == (rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : rl.rlim_max),
+	      "memlock %llu/%llu", (unsigned long long)lim[0], (unsigned long long)lim[1]);
+
+	/*
+	 * In a child without CAP_IPC_LOCK and a 64 KiB soft limit: the limit
+	 * reads back and mlocking 1 MiB fails with ENOMEM, nothing left mapped.
+	 */
+	pid = fork();
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct caps[2];
+		unsigned long long before;
+		int bad = 0;
+
+		if (syscall(SYS_capget, &hdr, caps) == 0) {
+			caps[0].effective &= ~(1u << CAP_IPC_LOCK);
+			bad |= syscall(SYS_capset, &hdr, caps) != 0;
+		}
+		rl.rlim_cur = 65536;
+		bad |= (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) << 1;
+		bad |= (us_memlock_limit(lim) != 0 || lim[0] != 65536) << 2;
+		before = mapped_bytes();
+		bad |= (us_pool_alloc(1 << 20, 4096, US_BUF_LOCK, &addr) != -ENOMEM) << 3;
+		bad |= (mapped_bytes() != before) << 4;
+		bad |= (us_pool_alloc(16384, 4096, US_BUF_LOCK, &addr) != US_BUF_LOCK) << 5;
+		_exit(bad);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0, "memlock child: status %#x", status);
+}
+
+static void test_mmap_fd(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = memfd_create("uringshim-test", MFD_CLOEXEC);
+	uint64_t addr = 0;
+	char buf[8] = "";
+	char *m;
+
+	CHECK(fd >= 0 && ftruncate(fd, 3 * page) == 0, "memfd");
+	if (fd < 0)
+		return;
+	CHECK(us_mmap_fd(fd, page, 0, NULL) == -EFAULT, "mmap_fd null out");
+	CHECK(us_mmap_fd(fd, 0, 0, &addr) == -EINVAL, "mmap_fd size 0");
+	CHECK(us_mmap_fd(fd, page, 100, &addr) == -EINVAL, "mmap_fd unaligned offset");
+	CHECK(us_mmap_fd(-1, page, 0, &addr) == -EBADF, "mmap_fd bad fd");
+	CHECK(us_munmap(NULL, page) == -EINVAL, "munmap null");
+
+	CHECK(us_mmap_fd(fd, 2 * page, page, &addr) == 0 && addr && !(addr % page), "mmap_fd");
+	if (!addr)
+		goto out;
+	m = (char *)(uintptr_t)addr;
+	/* Shared both ways with the file, at the offset mapped. */
+	memcpy(m + 5, "hello", 5);
+	CHECK(pread(fd, buf, 5, page + 5) == 5 && !memcmp(buf, "hello", 5), "write through mapping");
+	CHECK(pwrite(fd, "world", 5, 2 * page + 7) == 5 && !memcmp(m + page + 7, "world", 5),
+	      "read through mapping");
+	/* The mapping outlives the fd. */
+	close(fd);
+	fd = -1;
+	m[0] = 1;
+	CHECK(us_munmap(m + 1, page) == -EINVAL, "munmap unaligned");
+	CHECK(us_munmap(m, 2 * page) == 0, "munmap");
+	CHECK(smaps_field(addr, "Size:") == -1, "still mapped after munmap");
+out:
+	if (fd >= 0)
+		close(fd);
+}
+
 static void test_kernel_release(void)
 {
 	struct utsname u;
@@ -649,6 +895,9 @@ int main(void)
 	test_eventfd();
 	test_waiter();
 	test_buffers();
+	test_pool_alloc();
+	test_memlock();
+	test_mmap_fd();
 	test_kernel_release();
 	printf("native: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
