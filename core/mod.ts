@@ -6,6 +6,8 @@ export type { MultishotStream } from "./op-stream.ts";
 export { UringError } from "./errors.ts";
 export { Statx } from "./statx.ts";
 export { NativeBuffer, type NativeBufferOptions } from "./native-buffer.ts";
+export { BufferPool, type BufferPoolOptions, type SharedPoolDescriptor } from "./buffer-pool.ts";
+export { memlockHint } from "./memlock.ts";
 export {
   inferProbe, kernelRelease, Probe, probe, probeKernel, UNKNOWN_RELEASE, versionFloor, type Inferred, type ProbeData,
   type ProbeMethod, type ProbeOptions,
