@@ -3,6 +3,9 @@
 export { Ring, type BatchCallback, type OpenHow, type RingMessage, type RingOptions, type WaitidInfo } from "./ring.ts";
 export type { RingMode } from "./ring-core.ts";
 export type { MultishotStream } from "./op-stream.ts";
+export { FixedFile } from "./fixed-file.ts";
+export type { FixedPart, FixedRange } from "./ring-io.ts";
+export type { BufferSource, SharedBufferTable } from "./ring-register.ts";
 export { UringError } from "./errors.ts";
 export { Statx } from "./statx.ts";
 export { NativeBuffer, type NativeBufferOptions } from "./native-buffer.ts";

@@ -17,6 +17,7 @@ import {
 } from "./ops.ts";
 import { probeKernel, type Probe } from "./probe.ts";
 import type { RingCore, RingMode } from "./ring-core.ts";
+import { FixedFile } from "./fixed-file.ts";
 import type { UringWasm } from "./wasm.ts";
 import { checkBoolean, checkBuffer, checkFd, checkInteger, checkOptions, checkU32 } from "./validate.ts";
 
@@ -189,11 +190,13 @@ export class RingBase implements Disposable {
 
   /** Queues an op; everything queued in this turn goes out in one enter at a microtask. */
   protected start<T>(
-    spec: OpSpec, fd: number, addr: number, len: number, off: number, flags: number,
+    spec: OpSpec, fd: number | FixedFile, addr: number, len: number, off: number, flags: number,
     addr2: number, arg: number, refs: unknown, detail?: string,
   ): Promise<T> {
     const { promise, resolve, reject } = Promise.withResolvers<T>();
-    const op = new Op(spec, fd, addr, len, off, flags, addr2, arg, refs, resolve, reject, detail);
+    const fixed = typeof fd !== "number";
+    const op = new Op(spec, fixed ? fd.index : fd, addr, len, off, flags, addr2, arg, refs, resolve, reject, detail);
+    if (fixed) op.sqeFlags = IOSQE_FIXED_FILE;
     op.promise = promise;
     this.#enqueue(op);
     return promise;
@@ -201,10 +204,14 @@ export class RingBase implements Disposable {
 
   /** Queues a multishot request whose CQEs go to stream. */
   protected startStream<T>(
-    stream: MultishotStream<T>, spec: OpSpec, fd: number, addr: number, len: number, off: number,
+    stream: MultishotStream<T>, spec: OpSpec, fd: number | FixedFile, addr: number, len: number, off: number,
     flags: number, addr2: number, arg: number, refs: unknown, detail?: string,
   ): Op {
-    const op = new Op(spec, fd, addr, len, off, flags, addr2, arg, refs, noop, (e) => stream.fail(e as UringError), detail);
+    const fixed = typeof fd !== "number";
+    const op = new Op(
+      spec, fixed ? fd.index : fd, addr, len, off, flags, addr2, arg, refs, noop, (e) => stream.fail(e as UringError), detail,
+    );
+    if (fixed) op.sqeFlags = IOSQE_FIXED_FILE;
     op.sink = stream;
     stream.op = op;
     this.#enqueue(op);
@@ -214,6 +221,48 @@ export class RingBase implements Disposable {
   /** Queues an op built by the caller (the ring's own requests, whose results go to op's handlers). */
   protected enqueue(op: Op): void {
     this.#enqueue(op);
+  }
+
+  /**
+   * A CQE the ring's own registrations asked for: a resource tag (posted
+   * once the kernel no longer uses a registered buffer). user_data's high
+   * word has UD_INTERNAL in its low bits and a resource kind above.
+   */
+  protected onResourceCqe(_lo: number, _hi: number, _res: number): void {}
+
+  /**
+   * Blocks (bounded by deadlineMs) until done() is true, entering the kernel
+   * for completions and delivering them meanwhile. For the few places that
+   * must not return while the kernel still uses memory (releasing a
+   * registered buffer pool). Returns done().
+   */
+  protected waitUntil(done: () => boolean, deadlineMs: number): boolean {
+    const deadline = Date.now() + deadlineMs;
+    while (!done() && Date.now() < deadline && !this.#closed) {
+      this.#refill();
+      this.#core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
+      this.#drain();
+    }
+    this.#updateWaiter();
+    return done();
+  }
+
+  /** Whether any in-flight promise op matches. */
+  protected inFlightMatching(match: (op: Op) => boolean): boolean {
+    for (const op of this.#ops.all()) if (match(op)) return true;
+    return false;
+  }
+
+  /** Cancels every in-flight promise op for which match() is true; returns how many it asked to cancel. */
+  protected cancelMatching(match: (op: Op) => boolean): number {
+    let n = 0;
+    for (const op of this.#ops.all()) {
+      if (op.spec !== cancelSpec && match(op)) {
+        this.cancelRequest(op).catch(noop);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Asks the kernel to cancel op (a stream's request); settles with the kernel's answer. */
@@ -404,6 +453,8 @@ export class RingBase implements Disposable {
           (settle ??= []).push(op, c[k + 2], c[k + 3]);
         } else if (tag === UD_MESSAGE) {
           this.#inbox.push({ value: c[k + 2], data: c[k] >>> 0 });
+        } else if (hi !== UD_INTERNAL) {
+          this.onResourceCqe(c[k] >>> 0, hi >>> 0, c[k + 2]);
         } else if (c[k] === 0) {
           this.#internalRes = c[k + 2];
         }
@@ -505,7 +556,7 @@ export class RingBase implements Disposable {
    * when the kernel no longer knows it.
    */
   // deno-lint-ignore no-explicit-any
-  cancel(target: Promise<unknown> | { fd: number } | "all" | MultishotStream<any>): Promise<number> {
+  cancel(target: Promise<unknown> | { fd: number | FixedFile } | "all" | MultishotStream<any>): Promise<number> {
     this.check("cancel");
     if (target === "all") return this.start(cancelAllSpec, -1, 0, 0, 0, 0, 0, 0, undefined);
     if (target instanceof MultishotStream) {
@@ -532,6 +583,10 @@ export class RingBase implements Disposable {
       return Promise.resolve(0);
     }
     if (target !== null && typeof target === "object" && "fd" in target) {
+      if (target.fd instanceof FixedFile) {
+        if (target.fd.ring !== this) throw new TypeError("cancel(): target.fd is a FixedFile of another ring");
+        return this.start(cancelFixedFdSpec, target.fd.index, 0, 0, 0, 0, 0, 0, undefined);
+      }
       const fd = checkFd("cancel", target.fd, "target.fd");
       return this.start(cancelFdSpec, fd, 0, 0, 0, 0, 0, 0, undefined);
     }
@@ -587,6 +642,41 @@ export class RingBase implements Disposable {
   /** io_uring_prep_write; see prepRead. */
   prepWrite(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
     return this.#prepRwBatch("prepWrite", this.#wasm.enqueueWrite, fd, buf, len, offset, userData);
+  }
+
+  /**
+   * io_uring_prep_read_fixed: reads into registered buffer bufIndex at host
+   * address buf (inside that buffer; see BufferPool.slotAddress()). fd may
+   * be a FixedFile. False when the SQ is full.
+   */
+  prepReadFixed(
+    fd: number | FixedFile, buf: number, len: number, offset: number, bufIndex: number, userData = 0,
+  ): boolean {
+    return this.#prepFixedBatch("prepReadFixed", this.#wasm.enqueueReadFixed, fd, buf, len, offset, bufIndex, userData);
+  }
+
+  /** io_uring_prep_write_fixed; see prepReadFixed. */
+  prepWriteFixed(
+    fd: number | FixedFile, buf: number, len: number, offset: number, bufIndex: number, userData = 0,
+  ): boolean {
+    return this.#prepFixedBatch("prepWriteFixed", this.#wasm.enqueueWriteFixed, fd, buf, len, offset, bufIndex, userData);
+  }
+
+  #prepFixedBatch(
+    fn: string, enqueue: UringWasm["enqueueReadFixed"], fd: number | FixedFile, buf: number, len: number,
+    offset: number, bufIndex: number, userData: number,
+  ): boolean {
+    if (this.#closed) throw closedError(fn);
+    let sqeFlags = 0;
+    if (typeof fd !== "number") {
+      sqeFlags = IOSQE_FIXED_FILE;
+      fd = fd.index;
+    } else if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
+    if (len >>> 0 !== len) checkU32(fn, "len", len);
+    if ((bufIndex & 0xffff) !== bufIndex) checkInteger(fn, "bufIndex", bufIndex, 0, 0xffff);
+    if (enqueue(fd, buf, len, offset, bufIndex, sqeFlags, userData >>> 0, UD_BATCH) === 0) return false;
+    this.#batchInFlight++;
+    return true;
   }
 
   #prepRwBatch(
@@ -758,6 +848,13 @@ const cancelAllSpec: OpSpec = {
   name: "cancel",
   opcode: 14,
   prep: (w, sqe) => w.prepCancel64(sqe, 0, 0, IORING_ASYNC_CANCEL_ANY),
+};
+
+const cancelFixedFdSpec: OpSpec = {
+  name: "cancel",
+  opcode: 14,
+  // IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD_FIXED: every request on that table slot.
+  prep: (w, sqe, op) => w.prepCancelFd(sqe, op.fd, 1 | 8),
 };
 
 const cancelFdSpec: OpSpec = {

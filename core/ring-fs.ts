@@ -8,13 +8,15 @@ import {
 } from "./constants.ts";
 import { XATTR_SIZE_MAX } from "./op-constants.ts";
 import { noValue, type Op, opcodeOf, type OpSpec } from "./ops.ts";
+import { FixedFile } from "./fixed-file.ts";
 import { RingIo } from "./ring-io.ts";
 import { Statx, STATX_SIZE_BYTES } from "./statx.ts";
 import {
-  checkBits, checkBoolean, checkBuffer, checkDirFd, checkFd, checkFlags, checkInteger, checkOptions, checkU32, encodeName, encodePath,
+  checkBits, checkBoolean, checkBuffer, checkDirFd, checkFlags, checkInteger, checkOptions, checkU32, encodeName, encodePath,
 } from "./validate.ts";
 
 const RENAME_FLAGS = 0x7;
+const IORING_FILE_INDEX_ALLOC = 0xffff_ffff;
 const STATX_FLAGS = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC;
 const LINKAT_FLAGS = AT_SYMLINK_FOLLOW | AT_EMPTY_PATH;
 const XATTR_FLAGS = 0x3;
@@ -37,6 +39,13 @@ const spec = {
     prep: (w, sqe, op) => w.prepOpenat2(sqe, op.fd, op.addr, op.addr2),
   },
   closeFd: { name: "closeFd", opcode: opcodeOf("close"), prep: (w, sqe, op) => w.prepClose(sqe, op.fd), value: noValue },
+  closeDirect: {
+    name: "closeFd", opcode: opcodeOf("close"), prep: (w, sqe, op) => w.prepCloseDirect(sqe, op.arg), value: noValue,
+  },
+  openatDirect: {
+    name: "openatDirect", opcode: opcodeOf("openat"),
+    prep: (w, sqe, op) => w.prepOpenatDirect(sqe, op.fd, op.addr, op.flags, op.arg, op.len),
+  },
   statx: {
     name: "statx", opcode: opcodeOf("statx"),
     prep: (w, sqe, op) => w.prepStatx(sqe, op.fd, op.addr, op.flags, op.arg, op.addr2),
@@ -121,11 +130,30 @@ export class RingFs extends RingIo {
     );
   }
 
-  /** close(2) of a file descriptor through the ring. */
-  closeFd(fd: number): Promise<void> {
+  /** close(2) of a file descriptor through the ring, or of a fixed-file slot (IORING_OP_CLOSE with file_index). */
+  closeFd(fd: number | FixedFile): Promise<void> {
     this.check("closeFd");
-    fd = checkFd("closeFd", fd);
-    return this.start(spec.closeFd, fd, 0, 0, 0, 0, 0, 0, undefined);
+    const file = this.fileArg("closeFd", fd);
+    if (typeof file === "number") return this.start(spec.closeFd, file, 0, 0, 0, 0, 0, 0, undefined);
+    return this.start(spec.closeDirect, 0, 0, 0, 0, 0, 0, file.index, undefined);
+  }
+
+  /**
+   * openat(2) straight into this ring's file table (io_uring_prep_openat_direct):
+   * into slot fileIndex, or a free slot the kernel picks (IORING_FILE_INDEX_ALLOC,
+   * within fileAllocRange()) when fileIndex is omitted. No fd is created.
+   * Resolves with the FixedFile.
+   */
+  openatDirect(path: string, flags = 0, mode = 0o644, dirfd: number = AT_FDCWD, fileIndex?: number): Promise<FixedFile> {
+    this.check("openatDirect");
+    const p = encodePath("openatDirect", path);
+    const f = checkFlags("openatDirect", "flags", flags);
+    const m = checkInteger("openatDirect", "mode", mode, 0, 0o7777);
+    const d = checkDirFd("openatDirect", dirfd);
+    if (this.fileTableSize === 0) throw new TypeError("openatDirect(): no file table; registerFiles() first");
+    const slot = fileIndex === undefined ? IORING_FILE_INDEX_ALLOC : checkInteger("openatDirect", "fileIndex", fileIndex, 0, this.fileTableSize - 1);
+    return this.start<number>(spec.openatDirect, d, this.native.addressOf(p), slot, 0, f, 0, m, p, path)
+      .then((res) => this.fixedFile(fileIndex ?? res));
   }
 
   /** statx(2): resolves with a Statx (fields like fs.Stats). */
@@ -222,13 +250,13 @@ export class RingFs extends RingIo {
   }
 
   /** fgetxattr(2): getxattr on an open fd. */
-  fgetxattr(fd: number, name: string, options: { size?: number } = {}): Promise<Uint8Array> {
+  fgetxattr(fd: number | FixedFile, name: string, options: { size?: number } = {}): Promise<Uint8Array> {
     this.check("fgetxattr");
-    fd = checkFd("fgetxattr", fd);
+    const file = this.fileArg("fgetxattr", fd);
     const n = encodeName("fgetxattr", name);
     const value = this.#xattrBuffer("fgetxattr", options);
     const a = this.native;
-    return this.start(spec.fgetxattr, fd, a.addressOf(n), value.byteLength, 0, 0, a.addressOf(value), 0, [n, value]);
+    return this.start(spec.fgetxattr, file, a.addressOf(n), value.byteLength, 0, 0, a.addressOf(value), 0, [n, value]);
   }
 
   /** setxattr(2). flags: XATTR_CREATE (fail if it exists), XATTR_REPLACE (fail if it does not). */
@@ -245,14 +273,14 @@ export class RingFs extends RingIo {
   }
 
   /** fsetxattr(2): setxattr on an open fd. */
-  fsetxattr(fd: number, name: string, value: ArrayBufferView | ArrayBuffer | string, flags = 0): Promise<void> {
+  fsetxattr(fd: number | FixedFile, name: string, value: ArrayBufferView | ArrayBuffer | string, flags = 0): Promise<void> {
     this.check("fsetxattr");
-    fd = checkFd("fsetxattr", fd);
+    const file = this.fileArg("fsetxattr", fd);
     const n = encodeName("fsetxattr", name);
     const v = this.#xattrValue("fsetxattr", value);
     const f = checkBits("fsetxattr", "flags", flags, XATTR_FLAGS);
     const a = this.native;
-    return this.start(spec.fsetxattr, fd, a.addressOf(n), v.byteLength, 0, f, a.addressOf(v), 0, [n, v]);
+    return this.start(spec.fsetxattr, file, a.addressOf(n), v.byteLength, 0, f, a.addressOf(v), 0, [n, v]);
   }
 
   #xattrBuffer(fn: string, options: unknown): Uint8Array {

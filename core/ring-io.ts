@@ -3,12 +3,14 @@
 // read. Each method validates everything before queueing (TypeError or
 // RangeError naming the argument) and keeps every buffer the kernel may
 // touch referenced until the completion arrives.
-import { O_CLOEXEC } from "./constants.ts";
+import { IOSQE_BUFFER_SELECT, O_CLOEXEC } from "./constants.ts";
 import { ENOBUFS, type UringError } from "./errors.ts";
 import { MultishotStream, SKIP } from "./op-stream.ts";
 import { IORING_POLL_ADD_MULTI, POLL_EVENTS_ALL } from "./op-constants.ts";
 import { noValue, Op, opcodeOf, type OpSpec } from "./ops.ts";
-import { RingBase } from "./ring-base.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import { FixedFile } from "./fixed-file.ts";
+import { RingRegistered } from "./ring-register.ts";
 import {
   checkBits, checkBoolean, checkBuffer, checkBufferList, checkFd, checkFlags, checkInteger, checkOffset, checkOptions, checkSize,
   checkU32,
@@ -33,6 +35,22 @@ const spec = {
     name: "writev", opcode: opcodeOf("writev"),
     prep: (w, sqe, op) => w.prepWritev2(sqe, op.fd, op.addr, op.len, op.off, op.flags),
   },
+  readFixed: {
+    name: "readFixed", opcode: opcodeOf("readFixed"),
+    prep: (w, sqe, op) => w.prepReadFixed(sqe, op.fd, op.addr, op.len, op.off, op.arg),
+  },
+  writeFixed: {
+    name: "writeFixed", opcode: opcodeOf("writeFixed"),
+    prep: (w, sqe, op) => w.prepWriteFixed(sqe, op.fd, op.addr, op.len, op.off, op.arg),
+  },
+  readvFixed: {
+    name: "readvFixed", opcode: opcodeOf("readvFixed"),
+    prep: (w, sqe, op) => w.prepReadvFixed(sqe, op.fd, op.addr, op.len, op.off, op.flags, op.arg),
+  },
+  writevFixed: {
+    name: "writevFixed", opcode: opcodeOf("writevFixed"),
+    prep: (w, sqe, op) => w.prepWritevFixed(sqe, op.fd, op.addr, op.len, op.off, op.flags, op.arg),
+  },
   fsync: { name: "fsync", opcode: opcodeOf("fsync"), prep: (w, sqe, op) => w.prepFsync(sqe, op.fd, op.flags), value: noValue },
   syncFileRange: {
     name: "syncFileRange", opcode: opcodeOf("syncFileRange"),
@@ -56,9 +74,9 @@ const spec = {
   },
   splice: {
     name: "splice", opcode: opcodeOf("splice"),
-    prep: (w, sqe, op) => w.prepSplice(sqe, op.fd, op.off, op.arg, op.addr2, op.len, op.flags),
+    prep: (w, sqe, op) => w.prepSplice(sqe, op.arg, op.off, op.fd, op.addr2, op.len, op.flags),
   },
-  tee: { name: "tee", opcode: opcodeOf("tee"), prep: (w, sqe, op) => w.prepTee(sqe, op.fd, op.arg, op.len, op.flags) },
+  tee: { name: "tee", opcode: opcodeOf("tee"), prep: (w, sqe, op) => w.prepTee(sqe, op.arg, op.fd, op.len, op.flags) },
   pipe: {
     name: "pipe", opcode: opcodeOf("pipe"),
     prep: (w, sqe, op) => w.prepPipe(sqe, op.addr, op.flags),
@@ -88,7 +106,35 @@ const spec = {
 
 function noop(): void {}
 
-export class RingIo extends RingBase {
+/** Part of a pool buffer: byte offset into it and length (default: to its end). */
+export interface FixedRange {
+  offset?: number;
+  length?: number;
+}
+
+/** A pool buffer, or part of one, for readvFixed/writevFixed. */
+export interface FixedPart extends FixedRange {
+  index: number;
+}
+
+function fixedRange(fn: string, pool: BufferPool, options: unknown, name = "options"): { at: number; length: number } {
+  const o = checkOptions(fn, options, name);
+  const at = checkInteger(fn, `${name}.offset`, o.offset ?? 0, 0, pool.size - 1);
+  const length = checkInteger(fn, `${name}.length`, o.length ?? pool.size - at, 1, pool.size - at);
+  return { at, length };
+}
+
+const SPLICE_F_FD_IN_FIXED = 1 << 31;
+
+function inFixed(fd: number | FixedFile): number {
+  return typeof fd === "number" ? 0 : SPLICE_F_FD_IN_FIXED;
+}
+
+function fdNumber(fd: number | FixedFile): number {
+  return typeof fd === "number" ? fd : fd.index;
+}
+
+export class RingIo extends RingRegistered {
   /** Buffer group ids for readMultishot, taken from the top of the u16 range. */
   #nextGroup = 0xffff;
   #freeGroups: number[] = [];
@@ -103,21 +149,21 @@ export class RingIo extends RingBase {
    * Reads into buf at file offset (-1: the current position, for pipes and
    * sockets). Resolves with the bytes read; buf stays referenced until then.
    */
-  read(fd: number, buf: ArrayBufferView | ArrayBuffer, offset: number | bigint = -1): Promise<number> {
+  read(fd: number | FixedFile, buf: ArrayBufferView | ArrayBuffer, offset: number | bigint = -1): Promise<number> {
     this.check("read");
-    fd = checkFd("read", fd);
+    const file = this.fileArg("read", fd);
     const bytes = checkBuffer("read", buf);
     const off = checkOffset("read", offset);
-    return this.start(spec.read, fd, this.native.addressOf(bytes), bytes.byteLength, off, 0, 0, 0, bytes);
+    return this.start(spec.read, file, this.native.addressOf(bytes), bytes.byteLength, off, 0, 0, 0, bytes);
   }
 
   /** Writes buf at file offset (-1: the current position). Resolves with the bytes written. */
-  write(fd: number, buf: ArrayBufferView | ArrayBuffer, offset: number | bigint = -1): Promise<number> {
+  write(fd: number | FixedFile, buf: ArrayBufferView | ArrayBuffer, offset: number | bigint = -1): Promise<number> {
     this.check("write");
-    fd = checkFd("write", fd);
+    const file = this.fileArg("write", fd);
     const bytes = checkBuffer("write", buf);
     const off = checkOffset("write", offset);
-    return this.start(spec.write, fd, this.native.addressOf(bytes), bytes.byteLength, off, 0, 0, 0, bytes);
+    return this.start(spec.write, file, this.native.addressOf(bytes), bytes.byteLength, off, 0, 0, 0, bytes);
   }
 
   #iovecs(fn: string, buffers: unknown): { iov: Uint8Array; refs: unknown[]; count: number } {
@@ -138,64 +184,147 @@ export class RingIo extends RingBase {
   }
 
   /** preadv2: scatters into buffers from offset. Resolves with the total bytes read. */
-  readv(fd: number, buffers: ArrayBufferView[], offset: number | bigint = -1, flags = 0): Promise<number> {
+  readv(fd: number | FixedFile, buffers: ArrayBufferView[], offset: number | bigint = -1, flags = 0): Promise<number> {
     this.check("readv");
-    fd = checkFd("readv", fd);
+    const file = this.fileArg("readv", fd);
     const off = checkOffset("readv", offset);
     const rwFlags = checkFlags("readv", "flags", flags);
     const { iov, refs, count } = this.#iovecs("readv", buffers);
-    return this.start(spec.readv, fd, this.native.addressOf(iov), count, off, rwFlags, 0, 0, refs);
+    return this.start(spec.readv, file, this.native.addressOf(iov), count, off, rwFlags, 0, 0, refs);
   }
 
   /** pwritev2: gathers buffers to offset. Resolves with the total bytes written. */
-  writev(fd: number, buffers: ArrayBufferView[], offset: number | bigint = -1, flags = 0): Promise<number> {
+  writev(fd: number | FixedFile, buffers: ArrayBufferView[], offset: number | bigint = -1, flags = 0): Promise<number> {
     this.check("writev");
-    fd = checkFd("writev", fd);
+    const file = this.fileArg("writev", fd);
     const off = checkOffset("writev", offset);
     const rwFlags = checkFlags("writev", "flags", flags);
     const { iov, refs, count } = this.#iovecs("writev", buffers);
-    return this.start(spec.writev, fd, this.native.addressOf(iov), count, off, rwFlags, 0, 0, refs);
+    return this.start(spec.writev, file, this.native.addressOf(iov), count, off, rwFlags, 0, 0, refs);
+  }
+
+  /**
+   * IORING_OP_READ_FIXED into buffer `index` of a BufferPool registered on
+   * this ring (registerBuffers / updateBuffers), or into a buffer registered
+   * on its own; { offset, length } narrow it to a part of the buffer. No
+   * pinning or page lookup per request: the kernel did that at registration.
+   * Resolves with the bytes read.
+   */
+  readFixed(fd: number | FixedFile, pool: BufferPool, index: number, position?: number | bigint, options?: FixedRange): Promise<number>;
+  readFixed(fd: number | FixedFile, buffer: ArrayBufferView, position?: number | bigint): Promise<number>;
+  readFixed(fd: number | FixedFile, target: unknown, a?: unknown, b?: unknown, c?: unknown): Promise<number> {
+    return this.#rwFixed("readFixed", spec.readFixed, fd, target, a, b, c);
+  }
+
+  /** IORING_OP_WRITE_FIXED from a registered buffer; see readFixed. Resolves with the bytes written. */
+  writeFixed(fd: number | FixedFile, pool: BufferPool, index: number, position?: number | bigint, options?: FixedRange): Promise<number>;
+  writeFixed(fd: number | FixedFile, buffer: ArrayBufferView, position?: number | bigint): Promise<number>;
+  writeFixed(fd: number | FixedFile, target: unknown, a?: unknown, b?: unknown, c?: unknown): Promise<number> {
+    return this.#rwFixed("writeFixed", spec.writeFixed, fd, target, a, b, c);
+  }
+
+  #rwFixed(fn: string, s: OpSpec, fd: unknown, target: unknown, a: unknown, b: unknown, c: unknown): Promise<number> {
+    this.check(fn);
+    const file = this.fileArg(fn, fd);
+    if (ArrayBuffer.isView(target)) {
+      const slot = this.bufferSlotOf(target);
+      if (slot < 0) throw new TypeError(`${fn}(): buffer is not registered on this ring (registerBuffers([buffer]))`);
+      const off = checkOffset(fn, a ?? -1, "position");
+      return this.start(s, file, this.native.addressOf(target), target.byteLength, off, 0, 0, slot, target);
+    }
+    const { pool, slot } = this.#registeredPool(fn, target);
+    const index = checkInteger(fn, "index", a, 0, pool.count - 1);
+    const off = checkOffset(fn, b ?? -1, "position");
+    const { at, length } = fixedRange(fn, pool, c);
+    return this.start(s, file, pool.slotAddress(index) + at, length, off, 0, 0, slot, pool);
+  }
+
+  /**
+   * IORING_OP_READV_FIXED (6.15+): scatters into parts of a registered pool's
+   * buffers ({ index, offset, length } each). Resolves with the bytes read.
+   */
+  readvFixed(
+    fd: number | FixedFile, pool: BufferPool, parts: FixedPart[], position: number | bigint = -1, flags = 0,
+  ): Promise<number> {
+    return this.#rwvFixed("readvFixed", spec.readvFixed, fd, pool, parts, position, flags);
+  }
+
+  /** IORING_OP_WRITEV_FIXED (6.15+): gathers parts of a registered pool's buffers; see readvFixed. */
+  writevFixed(
+    fd: number | FixedFile, pool: BufferPool, parts: FixedPart[], position: number | bigint = -1, flags = 0,
+  ): Promise<number> {
+    return this.#rwvFixed("writevFixed", spec.writevFixed, fd, pool, parts, position, flags);
+  }
+
+  #rwvFixed(
+    fn: string, s: OpSpec, fd: unknown, target: unknown, parts: unknown, position: unknown, flags: unknown,
+  ): Promise<number> {
+    this.check(fn);
+    const file = this.fileArg(fn, fd);
+    const { pool, slot } = this.#registeredPool(fn, target);
+    if (!Array.isArray(parts) || parts.length === 0 || parts.length > 1024) {
+      throw new RangeError(`${fn}(): parts must be an array of 1 to 1024 { index, offset?, length? }`);
+    }
+    const off = checkOffset(fn, position, "position");
+    const rwFlags = checkFlags(fn, "flags", flags);
+    const iov = new DataView(new ArrayBuffer(parts.length * 16));
+    parts.forEach((part, i) => {
+      const p = checkOptions(fn, part, `parts[${i}]`);
+      const index = checkInteger(fn, `parts[${i}].index`, p.index, 0, pool.count - 1);
+      const { at, length } = fixedRange(fn, pool, p, `parts[${i}]`);
+      iov.setBigUint64(i * 16, BigInt(pool.slotAddress(index) + at), true);
+      iov.setBigUint64(i * 16 + 8, BigInt(length), true);
+    });
+    return this.start(s, file, this.native.addressOf(iov), parts.length, off, rwFlags, 0, slot, [iov, pool]);
+  }
+
+  #registeredPool(fn: string, target: unknown): { pool: BufferPool; slot: number } {
+    if (!(target instanceof BufferPool)) throw new TypeError(`${fn}(): expected a BufferPool or a registered buffer`);
+    if (target.closed) throw new TypeError(`${fn}(): the pool is closed`);
+    const slot = this.bufferSlotOf(target);
+    if (slot < 0) throw new TypeError(`${fn}(): the pool is not registered on this ring (registerBuffers(pool))`);
+    return { pool: target, slot };
   }
 
   /** fsync(2), or fdatasync(2) with { datasync: true }. */
-  fsync(fd: number, options: { datasync?: boolean } = {}): Promise<void> {
+  fsync(fd: number | FixedFile, options: { datasync?: boolean } = {}): Promise<void> {
     this.check("fsync");
-    fd = checkFd("fsync", fd);
+    const file = this.fileArg("fsync", fd);
     const o = checkOptions("fsync", options);
-    return this.start(spec.fsync, fd, 0, 0, 0, checkBoolean("fsync", "options.datasync", o.datasync ?? false) ? 1 /* IORING_FSYNC_DATASYNC */ : 0, 0, 0, undefined);
+    return this.start(spec.fsync, file, 0, 0, 0, checkBoolean("fsync", "options.datasync", o.datasync ?? false) ? 1 /* IORING_FSYNC_DATASYNC */ : 0, 0, 0, undefined);
   }
 
   /**
    * sync_file_range(2) over [offset, offset + nbytes) (nbytes 0: to the end
    * of the file). flags: SYNC_FILE_RANGE_*.
    */
-  syncFileRange(fd: number, offset: number | bigint, nbytes: number, flags: number): Promise<void> {
+  syncFileRange(fd: number | FixedFile, offset: number | bigint, nbytes: number, flags: number): Promise<void> {
     this.check("syncFileRange");
-    fd = checkFd("syncFileRange", fd);
+    const file = this.fileArg("syncFileRange", fd);
     const off = checkSize("syncFileRange", "offset", offset);
     const len = checkU32("syncFileRange", "nbytes", nbytes);
     const f = checkBits("syncFileRange", "flags", flags, SYNC_FILE_RANGE_FLAGS);
-    return this.start(spec.syncFileRange, fd, 0, len, off, f, 0, 0, undefined);
+    return this.start(spec.syncFileRange, file, 0, len, off, f, 0, 0, undefined);
   }
 
   /** fallocate(2): allocates (or with mode FALLOC_FL_*, punches, zeroes …) [offset, offset + length). */
-  fallocate(fd: number, offset: number | bigint, length: number | bigint, mode = 0): Promise<void> {
+  fallocate(fd: number | FixedFile, offset: number | bigint, length: number | bigint, mode = 0): Promise<void> {
     this.check("fallocate");
-    fd = checkFd("fallocate", fd);
+    const file = this.fileArg("fallocate", fd);
     const off = checkSize("fallocate", "offset", offset);
     const len = checkInteger("fallocate", "length", length, 1, Number.MAX_SAFE_INTEGER);
     const m = checkBits("fallocate", "mode", mode, FALLOC_FLAGS);
-    return this.start(spec.fallocate, fd, 0, 0, off, m, len, 0, undefined);
+    return this.start(spec.fallocate, file, 0, 0, off, m, len, 0, undefined);
   }
 
   /** posix_fadvise(2) for [offset, offset + length) (length 0: to the end). advice: POSIX_FADV_*. */
-  fadvise(fd: number, offset: number | bigint, length: number | bigint, advice: number): Promise<void> {
+  fadvise(fd: number | FixedFile, offset: number | bigint, length: number | bigint, advice: number): Promise<void> {
     this.check("fadvise");
-    fd = checkFd("fadvise", fd);
+    const file = this.fileArg("fadvise", fd);
     const off = checkSize("fadvise", "offset", offset);
     const len = checkSize("fadvise", "length", length);
     const a = checkInteger("fadvise", "advice", advice, 0, 5);
-    return this.start(spec.fadvise, fd, 0, 0, off, a, len, 0, undefined);
+    return this.start(spec.fadvise, file, 0, 0, off, a, len, 0, undefined);
   }
 
   /**
@@ -212,11 +341,11 @@ export class RingIo extends RingBase {
   }
 
   /** ftruncate(2): sets the file's size to length. */
-  ftruncate(fd: number, length: number | bigint): Promise<void> {
+  ftruncate(fd: number | FixedFile, length: number | bigint): Promise<void> {
     this.check("ftruncate");
-    fd = checkFd("ftruncate", fd);
+    const file = this.fileArg("ftruncate", fd);
     const len = checkSize("ftruncate", "length", length);
-    return this.start(spec.ftruncate, fd, 0, 0, len, 0, 0, 0, undefined);
+    return this.start(spec.ftruncate, file, 0, 0, len, 0, 0, 0, undefined);
   }
 
   /**
@@ -225,26 +354,28 @@ export class RingIo extends RingBase {
    * Resolves with the bytes moved (0 at end of input).
    */
   splice(
-    fdIn: number, offIn: number | bigint, fdOut: number, offOut: number | bigint, nbytes: number, flags = 0,
+    fdIn: number | FixedFile, offIn: number | bigint, fdOut: number | FixedFile, offOut: number | bigint, nbytes: number,
+    flags = 0,
   ): Promise<number> {
     this.check("splice");
-    const inFd = checkFd("splice", fdIn, "fdIn");
+    const inFd = this.fileArg("splice", fdIn, "fdIn");
     const inOff = checkOffset("splice", offIn, "offIn");
-    const outFd = checkFd("splice", fdOut, "fdOut");
+    const outFd = this.fileArg("splice", fdOut, "fdOut");
     const outOff = checkOffset("splice", offOut, "offOut");
     const n = checkU32("splice", "nbytes", nbytes);
     const f = checkBits("splice", "flags", flags, SPLICE_FLAGS);
-    return this.start(spec.splice, inFd, 0, n, inOff, f, outOff, outFd, undefined);
+    // fdOut travels as the SQE's fd (IOSQE_FIXED_FILE), fdIn as splice_fd_in (SPLICE_F_FD_IN_FIXED).
+    return this.start(spec.splice, outFd, 0, n, inOff, f | inFixed(inFd), outOff, fdNumber(inFd), undefined);
   }
 
   /** tee(2): duplicates up to nbytes from pipe fdIn to pipe fdOut without consuming them. Resolves with the bytes duplicated. */
-  tee(fdIn: number, fdOut: number, nbytes: number, flags = 0): Promise<number> {
+  tee(fdIn: number | FixedFile, fdOut: number | FixedFile, nbytes: number, flags = 0): Promise<number> {
     this.check("tee");
-    const inFd = checkFd("tee", fdIn, "fdIn");
-    const outFd = checkFd("tee", fdOut, "fdOut");
+    const inFd = this.fileArg("tee", fdIn, "fdIn");
+    const outFd = this.fileArg("tee", fdOut, "fdOut");
     const n = checkU32("tee", "nbytes", nbytes);
     const f = checkBits("tee", "flags", flags, SPLICE_FLAGS);
-    return this.start(spec.tee, inFd, 0, n, 0, f, 0, outFd, undefined);
+    return this.start(spec.tee, outFd, 0, n, 0, f | inFixed(inFd), 0, fdNumber(inFd), undefined);
   }
 
   /**
@@ -261,11 +392,11 @@ export class RingIo extends RingBase {
   }
 
   /** poll(2) for one event: resolves with the ready events (POLL* bits) once any of `events` is ready. */
-  pollAdd(fd: number, events: number): Promise<number> {
+  pollAdd(fd: number | FixedFile, events: number): Promise<number> {
     this.check("pollAdd");
-    fd = checkFd("pollAdd", fd);
+    const file = this.fileArg("pollAdd", fd);
     const mask = checkBits("pollAdd", "events", events, POLL_EVENTS_ALL);
-    return this.start(spec.pollAdd, fd, 0, 0, 0, mask, 0, 0, undefined);
+    return this.start(spec.pollAdd, file, 0, 0, 0, mask, 0, 0, undefined);
   }
 
   /**
@@ -273,15 +404,15 @@ export class RingIo extends RingBase {
    * time fd becomes ready, until the kernel ends the request (it clears
    * IORING_CQE_F_MORE) or the loop is left, which cancels it.
    */
-  pollMultishot(fd: number, events: number): MultishotStream<number> {
+  pollMultishot(fd: number | FixedFile, events: number): MultishotStream<number> {
     this.check("pollMultishot");
-    fd = checkFd("pollMultishot", fd);
+    const file = this.fileArg("pollMultishot", fd);
     const mask = checkBits("pollMultishot", "events", events, POLL_EVENTS_ALL);
     const stream: MultishotStream<number> = new MultishotStream({
       item: (res) => res,
       cancel: (op) => this.cancelRequest(op),
     });
-    this.startStream(stream, spec.pollMultishot, fd, 0, IORING_POLL_ADD_MULTI, 0, mask, 0, 0, undefined);
+    this.startStream(stream, spec.pollMultishot, file, 0, IORING_POLL_ADD_MULTI, 0, mask, 0, 0, undefined);
     return stream;
   }
 
@@ -294,9 +425,9 @@ export class RingIo extends RingBase {
    * the kernel when the consumer takes the chunk, so a slow consumer
    * applies back-pressure instead of growing memory.
    */
-  readMultishot(fd: number, options: { bufferSize?: number; buffers?: number } = {}): MultishotStream<Uint8Array<ArrayBuffer>> {
+  readMultishot(fd: number | FixedFile, options: { bufferSize?: number; buffers?: number } = {}): MultishotStream<Uint8Array<ArrayBuffer>> {
     this.check("readMultishot");
-    fd = checkFd("readMultishot", fd);
+    const file = this.fileArg("readMultishot", fd);
     const o = checkOptions("readMultishot", options);
     const size = checkInteger("readMultishot", "options.bufferSize", o.bufferSize ?? 65536, 1, 1 << 24);
     const count = checkInteger("readMultishot", "options.buffers", o.buffers ?? 16, 1, MAX_MULTISHOT_BUFFERS);
@@ -308,7 +439,7 @@ export class RingIo extends RingBase {
     const fail = (e: unknown) => stream.fail(e as UringError);
     const provide = (bid: number, nr: number) =>
       this.enqueue(new Op(spec.provideBuffers, -1, base + bid * size, size, bid, nr, 0, group, memory, noop, fail));
-    const arm = () => this.startStream(stream, spec.readMultishot, fd, 0, 0, -1, 0, 0, group, memory);
+    const arm = () => this.startStream(stream, spec.readMultishot, file, 0, 0, -1, 0, 0, group, memory);
     const stream: MultishotStream<Uint8Array<ArrayBuffer>> = new MultishotStream({
       item: (res, flags) => {
         if (res === 0) return SKIP;

@@ -160,6 +160,12 @@ export interface UringWasm {
   enqueueNop(userDataLo: number, userDataHi: number): number;
   enqueueRead(fd: number, buf: number, nbytes: number, offset: number, userDataLo: number, userDataHi: number): number;
   enqueueWrite(fd: number, buf: number, nbytes: number, offset: number, userDataLo: number, userDataHi: number): number;
+  enqueueReadFixed(
+    fd: number, buf: number, nbytes: number, offset: number, bufIndex: number, sqeFlags: number, userDataLo: number, userDataHi: number,
+  ): number;
+  enqueueWriteFixed(
+    fd: number, buf: number, nbytes: number, offset: number, bufIndex: number, sqeFlags: number, userDataLo: number, userDataHi: number,
+  ): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -37,4 +37,4 @@ export {
   prepFutexWaitv, prepWaitid, prepProvideBuffers, prepRemoveBuffers,
 } from "./prep-control";
 export { prepUringCmd, prepCmdSock, prepCmdGetsockname, prepCmdDiscard, prepCmdZoneResetAll } from "./prep-cmd";
-export { enqueueNop, enqueueRead, enqueueWrite } from "./enqueue";
+export { enqueueNop, enqueueRead, enqueueWrite, enqueueReadFixed, enqueueWriteFixed } from "./enqueue";
