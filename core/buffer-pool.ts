@@ -2,6 +2,7 @@
 // fixed buffers (IORING_REGISTER_BUFFERS2) and O_DIRECT reads into. JS sees
 // it through zero-copy Uint8Array views over one backing ArrayBuffer that
 // close() detaches, so no view ever reads memory that has been unmapped.
+import { dmabufRegistrationNoRing, isDmabuf, mapDmabuf } from "./dmabuf.ts";
 import { closedError, EAGAIN, EBUSY, ENOMEM, EPERM, UringError, uringError } from "./errors.ts";
 import { memlockHint } from "./memlock.ts";
 import { getNative, type Native } from "./native.ts";
@@ -81,6 +82,8 @@ export interface PoolMapping {
   locked: boolean;
   /** Unmaps the memory; undefined for a pool that does not own it (attach). */
   free?: () => number;
+  /** The dma-buf the memory maps (BufferPool.fromDmabuf), for Ring.mapBuffers. */
+  dmabufFd?: number;
 }
 
 const OPEN = 0;
@@ -117,6 +120,8 @@ export class BufferPool implements Disposable {
   readonly locked: boolean;
   /** false for a pool attached from another Worker: close() never frees its memory. */
   readonly owner: boolean;
+  /** The dma-buf this pool maps (fromDmabuf), undefined for ordinary memory. */
+  readonly dmabufFd: number | undefined;
   readonly #mapping: PoolMapping;
   readonly #holders = new Set<PoolHolder>();
   #backing: ArrayBuffer | undefined;
@@ -137,6 +142,7 @@ export class BufferPool implements Disposable {
     this.hugePages = mapping.hugePages;
     this.locked = mapping.locked;
     this.owner = mapping.free !== undefined;
+    this.dmabufFd = mapping.dmabufFd;
     this.#backing = native.bufferAt(mapping.address, this.byteLength);
   }
 
@@ -198,6 +204,22 @@ export class BufferPool implements Disposable {
    * is used; reading an attached pool after the owner closed reads
    * unmapped memory (a crash), which nothing here can detect.
    */
+  /**
+   * A pool over a dma-buf (one buffer of size bytes). The kernel registers
+   * dma-bufs for a device where it can (Ring.mapBuffers reports
+   * "premapped"); elsewhere the dma-buf is mmapped and registered as an
+   * ordinary fixed buffer, with no change for the code that submits I/O.
+   * TypeError for an fd that is not a dma-buf; UringError when it can be
+   * neither mapped nor taken by the kernel.
+   */
+  static fromDmabuf(fd: number, size: number): BufferPool {
+    const fn = "BufferPool.fromDmabuf";
+    checkInteger(fn, "fd", fd, 0, 0x7fff_ffff);
+    if (!isDmabuf(fd)) throw new TypeError(`${fn}(): fd ${fd} is not a dma-buf (its /proc/self/fdinfo has no exp_name)`);
+    const native = getNative();
+    return mapDmabuf(native, fd, size, dmabufRegistrationNoRing(native));
+  }
+
   static attach(descriptor: SharedPoolDescriptor): BufferPool {
     const fn = "BufferPool.attach";
     const d = checkMapping(fn, { ...checkOptions(fn, descriptor, "descriptor") } as unknown as PoolMapping, "descriptor");
@@ -343,5 +365,5 @@ function checkMapping(fn: string, m: PoolMapping, name: string): PoolMapping {
   }
   const locked = m.locked === undefined ? false : checkBoolean(fn, `${name}.locked`, m.locked);
   if (m.free !== undefined && typeof m.free !== "function") throw new TypeError(`${fn}(): ${name}.free must be a function`);
-  return { address, count, size, align, stride, byteLength, hugePages: m.hugePages, locked, free: m.free };
+  return { address, count, size, align, stride, byteLength, hugePages: m.hugePages, locked, free: m.free, dmabufFd: m.dmabufFd };
 }

@@ -232,11 +232,13 @@ export class RingIo extends RingRegistered {
       const off = checkOffset(fn, a ?? -1, "position");
       return this.start(s, file, this.native.addressOf(target), target.byteLength, off, 0, 0, slot, target);
     }
-    const { pool, slot } = this.#registeredPool(fn, target);
+    const pool = this.#openPool(fn, target);
+    const { slot, base } = this.fixedTarget(pool, file);
+    if (slot < 0) throw new TypeError(`${fn}(): the pool is not registered on this ring (registerBuffers(pool))`);
     const index = checkInteger(fn, "index", a, 0, pool.count - 1);
     const off = checkOffset(fn, b ?? -1, "position");
     const { at, length } = fixedRange(fn, pool, c);
-    return this.start(s, file, pool.slotAddress(index) + at, length, off, 0, 0, slot, pool);
+    return this.start(s, file, pool.slotAddress(index) + at - base, length, off, 0, 0, slot, pool);
   }
 
   /**
@@ -261,7 +263,9 @@ export class RingIo extends RingRegistered {
   ): Promise<number> {
     this.check(fn);
     const file = this.fileArg(fn, fd);
-    const { pool, slot } = this.#registeredPool(fn, target);
+    const pool = this.#openPool(fn, target);
+    const { slot, base } = this.fixedTarget(pool, file);
+    if (slot < 0) throw new TypeError(`${fn}(): the pool is not registered on this ring (registerBuffers(pool))`);
     if (!Array.isArray(parts) || parts.length === 0 || parts.length > 1024) {
       throw new RangeError(`${fn}(): parts must be an array of 1 to 1024 { index, offset?, length? }`);
     }
@@ -272,18 +276,16 @@ export class RingIo extends RingRegistered {
       const p = checkOptions(fn, part, `parts[${i}]`);
       const index = checkInteger(fn, `parts[${i}].index`, p.index, 0, pool.count - 1);
       const { at, length } = fixedRange(fn, pool, p, `parts[${i}]`);
-      iov.setBigUint64(i * 16, BigInt(pool.slotAddress(index) + at), true);
+      iov.setBigUint64(i * 16, BigInt(pool.slotAddress(index) + at - base), true);
       iov.setBigUint64(i * 16 + 8, BigInt(length), true);
     });
     return this.start(s, file, this.native.addressOf(iov), parts.length, off, rwFlags, 0, slot, [iov, pool]);
   }
 
-  #registeredPool(fn: string, target: unknown): { pool: BufferPool; slot: number } {
+  #openPool(fn: string, target: unknown): BufferPool {
     if (!(target instanceof BufferPool)) throw new TypeError(`${fn}(): expected a BufferPool or a registered buffer`);
     if (target.closed) throw new TypeError(`${fn}(): the pool is closed`);
-    const slot = this.bufferSlotOf(target);
-    if (slot < 0) throw new TypeError(`${fn}(): the pool is not registered on this ring (registerBuffers(pool))`);
-    return { pool: target, slot };
+    return target;
   }
 
   /** fsync(2), or fdatasync(2) with { datasync: true }. */

@@ -5,8 +5,10 @@
 // any more, and only then does the ring let go of the memory. Releasing a
 // BufferPool (pool.close()) waits for exactly that.
 import { BufferPool, type SharedPoolDescriptor } from "./buffer-pool.ts";
+import { dmabufRegistration } from "./dmabuf.ts";
+import { encodeRegbufDesc, encodeRsrcUpdate2, IO_REGBUF_TYPE_DMABUF, IORING_RSRC_UPDATE_EXTENDED } from "./dmabuf-probe.ts";
 import { IORING_SETUP_SINGLE_ISSUER } from "./constants.ts";
-import { ENOMEM, uringError } from "./errors.ts";
+import { EFAULT, ENOMEM, uringError } from "./errors.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { memlockHint } from "./memlock.ts";
 import { UD_INTERNAL } from "./ops.ts";
@@ -36,6 +38,16 @@ interface BufferEntry {
   readonly source: BufferPool | Uint8Array;
   /** 0 for a cloned slot: the kernel gives clones no tag. */
   readonly tag: number;
+  /** A dma-buf registered for one target file (mapBuffers): addressed by offset, found per file. */
+  readonly target?: number;
+}
+
+/** What mapBuffers() did for one file. */
+export interface MapReport {
+  file: number | FixedFile;
+  /** "premapped": the kernel mapped the buffer for this file's device; "fixed": an ordinary registered buffer. */
+  mode: "premapped" | "fixed";
+  reason: string;
 }
 
 /** A ring's buffer table described for another thread: cloneBuffersFrom() there attaches the pools. */
@@ -134,6 +146,75 @@ export class RingRegistered extends RingBase {
     return this.#buffers?.length ?? 0;
   }
 
+  /**
+   * The DMA pre-map step: makes pool usable by readFixed/writeFixed on each
+   * of files, pre-mapped for the file's device where the kernel can do
+   * that (a dma-buf pool, IORING_RSRC_UPDATE_EXTENDED with a DMABUF
+   * descriptor, the 2026 io_uring dmabuf series), and otherwise as the
+   * ordinary fixed buffer it registers (or finds) for the pool. The code
+   * that submits I/O is the same either way; the report says per file which
+   * it got and why.
+   */
+  mapBuffers(pool: BufferPool, options: { files: (number | FixedFile)[] }): MapReport[] {
+    this.check("mapBuffers");
+    if (!(pool instanceof BufferPool)) throw new TypeError("mapBuffers(): pool must be a BufferPool");
+    if (pool.closed) throw new TypeError("mapBuffers(): the pool is closed");
+    const o = checkOptions("mapBuffers", options);
+    if (!Array.isArray(o.files) || o.files.length === 0) throw new TypeError("mapBuffers(): options.files must be a non-empty array of fds or FixedFiles");
+    const files = o.files.map((f, i) => this.fileArg("mapBuffers", f, `options.files[${i}]`));
+    // The fallback every file can use: the pool as an ordinary fixed buffer.
+    if (this.bufferSlotOf(pool) < 0) {
+      const free = this.#buffers?.indexOf(undefined) ?? -1;
+      if (this.#buffers === undefined) this.registerBuffers(pool);
+      else if (free >= 0) this.updateBuffers(free, pool);
+      else throw new RangeError("mapBuffers(): the buffer table has no free slot for the pool (registerBuffers({ sparse: n }) a larger one)");
+    }
+    const kernel = dmabufRegistration(this.native, this.fd);
+    return files.map((file): MapReport => {
+      if (!kernel.supported) return { file, mode: "fixed", reason: kernel.reason };
+      if (pool.dmabufFd === undefined) {
+        return { file, mode: "fixed", reason: "the pool is ordinary memory: the kernel pre-maps dma-bufs only (BufferPool.fromDmabuf)" };
+      }
+      if (typeof file !== "number") return { file, mode: "fixed", reason: "a FixedFile has no fd to name as the DMA target" };
+      const res = this.#premap(pool, pool.dmabufFd, file);
+      return res < 0
+        ? { file, mode: "fixed", reason: `the kernel would not pre-map the dma-buf for this file: ${uringError("mapBuffers", res).code}` }
+        : { file, mode: "premapped", reason: `dma-buf ${pool.dmabufFd} registered for fd ${file} in buffer-table slot ${res}` };
+    });
+  }
+
+  /** Registers a dma-buf for one target file into a free slot; the slot or -errno. Unexercised: no kernel has it yet. */
+  #premap(pool: BufferPool, dmabufFd: number, target: number): number {
+    const table = this.#buffers!;
+    const slot = table.indexOf(undefined);
+    if (slot < 0) return -28; // ENOSPC: no free slot
+    const desc = encodeRegbufDesc({ type: IO_REGBUF_TYPE_DMABUF, dmabufFd, targetFd: target });
+    const tag = this.#nextTag++;
+    const tags = new BigUint64Array([(BigInt(UD_BUFFER_TAG) << 32n) | BigInt(tag)]);
+    const up = encodeRsrcUpdate2({
+      offset: slot, flags: IORING_RSRC_UPDATE_EXTENDED, data: this.native.addressOf(desc), tags: this.native.addressOf(tags), nr: 1,
+    });
+    const res = this.native.register(this.fd, IORING_REGISTER_BUFFERS_UPDATE, this.native.addressOf(up), up.byteLength);
+    if (res < 0) return res;
+    table[slot] = { source: pool, tag, target };
+    pool.addHolder(this);
+    return slot;
+  }
+
+  /**
+   * The table slot readFixed uses for pool on file, and the base its
+   * addresses are relative to: a dma-buf registered for that file has no
+   * user address (offsets from 0); an ordinary fixed buffer uses host
+   * addresses. slot -1: not registered.
+   */
+  protected fixedTarget(pool: BufferPool, file: number | FixedFile): { slot: number; base: number } {
+    const table = this.#buffers;
+    if (table !== undefined && typeof file === "number") {
+      for (let i = 0; i < table.length; i++) if (table[i]?.source === pool && table[i]?.target === file) return { slot: i, base: pool.address };
+    }
+    return { slot: this.bufferSlotOf(pool), base: 0 };
+  }
+
   /** What table slot `slot` holds: a pool (attached, for a table cloned from another Worker), a buffer, or undefined. */
   registeredBuffer(slot: number): BufferPool | Uint8Array | undefined {
     this.check("registeredBuffer");
@@ -147,6 +228,7 @@ export class RingRegistered extends RingBase {
     const table = this.#buffers;
     if (table === undefined) return -1;
     for (let i = 0; i < table.length; i++) {
+      if (table[i]?.target !== undefined) continue;
       const s = table[i]?.source;
       if (s === source || (s instanceof Uint8Array && ArrayBuffer.isView(source) && sameBytes(s, source))) return i;
     }
@@ -271,6 +353,11 @@ export class RingRegistered extends RingBase {
   }
 
   #registerError(fn: string, res: number, entries: (BufferEntry | undefined)[]): Error {
+    const dmabuf = entries.find((e) => e !== undefined && isPool(e.source) && e.source.dmabufFd !== undefined);
+    if (res === -EFAULT && dmabuf !== undefined) {
+      const fd = (dmabuf.source as BufferPool).dmabufFd;
+      return uringError(fn, res, `dma-buf ${fd}'s mapping cannot be pinned as a fixed buffer (device or file-backed memory); this kernel has no dma-buf registration to take it directly`);
+    }
     if (res === -ENOMEM) {
       let bytes = 0;
       for (const e of entries) if (e) bytes += isPool(e.source) ? e.source.byteLength : e.source.byteLength;
