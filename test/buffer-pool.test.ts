@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { wrapMapping } from "../core/buffer-pool.ts";
 import { getNative } from "../core/native.ts";
-import { random, runtime, runtimeCommand, skip, tempDir, uring } from "./support/uring.ts";
+import { random, runUnderMemlockLimit, runtime, runtimeCommand, skip, tempDir, uring } from "./support/uring.ts";
 
 const { BufferPool, Ring, UringError, memlockHint, O_RDONLY, O_RDWR, O_CREAT, O_DIRECT, O_TRUNC } = uring;
 type BufferPool = import("../core/mod.ts").BufferPool;
@@ -206,21 +206,10 @@ describe("BufferPool", () => {
   });
 
   it("an mlock over RLIMIT_MEMLOCK is ENOMEM naming the bytes and the limit", (ctx) => {
-    // A child without CAP_IPC_LOCK (root bypasses the limit) and a 64 KiB limit.
-    const root = process.getuid?.() === 0;
-    if (root && !existsSync("/usr/bin/setpriv")) skip(ctx, "needs setpriv(1) to drop CAP_IPC_LOCK as root");
-    const script = join(tmp.dir, "memlock.ts");
-    const adapter = new URL(`../runtime-${runtime}/mod.ts`, import.meta.url).href;
-    writeFileSync(script, [
-      `import { BufferPool } from ${JSON.stringify(adapter)};`,
-      `try { BufferPool.create({ count: 16, size: 65536, lock: true }); console.log(JSON.stringify({ ok: true })); }`,
+    const result = runUnderMemlockLimit(ctx, 64, [
+      `try { u.BufferPool.create({ count: 16, size: 65536, lock: true }); console.log(JSON.stringify({ ok: true })); }`,
       `catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`,
-    ].join("\n"));
-    const [cmd, args] = runtimeCommand(script);
-    const drop = root ? ["setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock", "--"] : [];
-    const r = spawnSync("sh", ["-c", 'ulimit -l 64 && exec "$@"', "sh", ...drop, cmd, ...args], { encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    ]);
     expect(result.code).toBe("ENOMEM");
     expect(result.message).toBe(
       "BufferPool.create: ENOMEM: Cannot allocate memory (pinning 1048576 bytes; RLIMIT_MEMLOCK is 65536 bytes (soft) / 65536 (hard): raise it with ulimit -l or LimitMEMLOCK=)",

@@ -2,11 +2,10 @@
 // writes through a registered BufferPool verified by content, sparse tables
 // and updates, bounds refused before submission, and releasing a pool while
 // the kernel still uses it.
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { random, rejection, ringConfigs, runtime, runtimeCommand, skip, tempDir, uring, type Ring } from "./support/uring.ts";
+import { random, rejection, ringConfigs, runUnderMemlockLimit, skip, tempDir, uring, type Ring } from "./support/uring.ts";
 
 const { Ring: RingClass, BufferPool, O_RDONLY, O_RDWR, O_CREAT, O_DIRECT, FixedFile } = uring;
 
@@ -272,29 +271,13 @@ describe.each(ringConfigs.slice(0, 2))("registered buffers and files ($name)", (
 
 describe("registration limits", () => {
   it("pinning beyond RLIMIT_MEMLOCK is ENOMEM naming the bytes and the limit", (ctx) => {
-    // A child without CAP_IPC_LOCK (root bypasses the limit) and a 256 KiB limit.
-    const root = process.getuid?.() === 0;
-    if (root && !existsSync("/usr/bin/setpriv")) skip(ctx, "needs setpriv(1) to drop CAP_IPC_LOCK as root");
-    const tmp = tempDir();
-    try {
-      const script = join(tmp.dir, "pin.ts");
-      const adapter = new URL(`../runtime-${runtime}/mod.ts`, import.meta.url).href;
-      writeFileSync(script, [
-        `import { BufferPool, Ring } from ${JSON.stringify(adapter)};`,
-        "const ring = Ring.open({ entries: 4 });",
-        "const pool = BufferPool.create({ count: 16, size: 65536 });",
-        "try { ring.registerBuffers(pool); console.log(JSON.stringify({ ok: true })); }",
-        "catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }",
-      ].join("\n"));
-      const [cmd, args] = runtimeCommand(script);
-      const drop = root ? ["setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock", "--"] : [];
-      const r = spawnSync("sh", ["-c", 'ulimit -l 256 && exec "$@"', "sh", ...drop, cmd, ...args], { encoding: "utf8" });
-      expect(r.status, r.stderr).toBe(0);
-      const result = JSON.parse(r.stdout.trim().split("\n").pop()!);
-      expect(result.code).toBe("ENOMEM");
-      expect(result.message).toMatch(/^registerBuffers: ENOMEM: .*pinning 1048576 bytes; RLIMIT_MEMLOCK is 262144 bytes \(soft\)/);
-    } finally {
-      tmp.cleanup();
-    }
+    const result = runUnderMemlockLimit(ctx, 256, [
+      "const ring = u.Ring.open({ entries: 4 });",
+      "const pool = u.BufferPool.create({ count: 16, size: 65536 });",
+      "try { ring.registerBuffers(pool); console.log(JSON.stringify({ ok: true })); }",
+      "catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }",
+    ]);
+    expect(result.code).toBe("ENOMEM");
+    expect(result.message).toMatch(/^registerBuffers: ENOMEM: .*pinning 1048576 bytes; RLIMIT_MEMLOCK is 262144 bytes \(soft\)/);
   });
 });

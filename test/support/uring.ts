@@ -1,7 +1,7 @@
 // The library as a user gets it under the runtime running this test, plus
 // real-kernel fixtures (temp files, FIFOs). No mocks of io_uring.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, type TestContext } from "vitest";
@@ -88,4 +88,28 @@ export function skip(ctx: TestContext, reason: string): never {
   ctx.task.meta.skipReason = reason;
   ctx.skip(reason);
   throw new Error("unreachable: ctx.skip() throws");
+}
+
+/**
+ * Runs `body` (statements using the library's exports as `u`) in a child
+ * of this runtime under `ulimit -l kib` and, as root, without CAP_IPC_LOCK
+ * (which would bypass the limit); body's last line should print JSON.
+ * Skips the test when setpriv(1) is missing. Returns the parsed last line.
+ */
+export function runUnderMemlockLimit(ctx: TestContext, kib: number, body: string[]): Record<string, unknown> {
+  const root = process.getuid?.() === 0;
+  if (root && !existsSync("/usr/bin/setpriv")) skip(ctx, "needs setpriv(1) to drop CAP_IPC_LOCK as root");
+  const { dir, cleanup } = tempDir();
+  try {
+    const script = join(dir, "limited.ts");
+    const adapter = new URL(`../../runtime-${runtime}/mod.ts`, import.meta.url).href;
+    writeFileSync(script, [`import * as u from ${JSON.stringify(adapter)};`, ...body].join("\n"));
+    const [cmd, args] = runtimeCommand(script);
+    const drop = root ? ["setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock", "--"] : [];
+    const r = spawnSync("sh", ["-c", `ulimit -l ${kib} && exec "$@"`, "sh", ...drop, cmd, ...args], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  } finally {
+    cleanup();
+  }
 }
