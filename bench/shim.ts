@@ -8,13 +8,23 @@
 // ref-bench, every loop first runs --warmup-ms (default 200) untimed so the
 // JIT has compiled it before the clock starts.
 //
+// As in ref-bench, the nop and randread loops stay as they are, and an
+// instrumented loop (batchIo, batch API only) runs for --workload seq and
+// whenever --fixed, --files, --huge, --latency or --verify is given: a
+// BufferPool (registered as one fixed buffer with --fixed: prepReadFixed),
+// a registered file (--files), per-request latency stamped with
+// performance.now(), the data checked against the bench file's pattern
+// (bench/pattern.mjs), and CPU per op from process.cpuUsage() around the
+// timed loop.
+//
 // Random offsets: xorshift64 (13, 7, 17), seeded 42, stepping before each
 // draw, offset = (draw % nblocks) * bs, exactly as ref-bench. It is computed
 // per op on two uint32 halves (no BigInt, no precomputed table); the 64-bit
 // modulo is ((hi % n) * (2^32 % n) + lo % n) % n, exact while n^2 < 2^53
 // (n = file size / bs; 256 MiB / 4 KiB = 65536). Larger n falls back to
 // BigInt. `--selftest` checks the halves against a BigInt reference.
-import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
+import process from "node:process";
 import { parseArgs } from "node:util";
 
 type Mod = typeof import("../runtime-bun/mod.ts");
@@ -59,11 +69,17 @@ try {
       direct: { type: "boolean", default: false },
       sqpoll: { type: "boolean", default: false },
       selftest: { type: "boolean", default: false },
+      fixed: { type: "boolean", default: false },
+      files: { type: "boolean", default: false },
+      huge: { type: "boolean", default: false },
+      latency: { type: "boolean", default: false },
+      verify: { type: "boolean", default: false },
     },
   }));
 } catch (e) {
-  fail(`${(e as Error).message}\nusage: shim.ts --workload nop|randread --api batch|promise [--batch N] [--qd N]\n` +
-    "  [--file PATH] [--bs N] [--direct] [--duration-ms N] [--entries N] [--sqpoll]");
+  fail(`${(e as Error).message}\nusage: shim.ts --workload nop|randread|seq --api batch|promise [--batch N] [--qd N]\n` +
+    "  [--file PATH] [--bs N] [--direct] [--duration-ms N] [--entries N] [--sqpoll]\n" +
+    "  [--fixed] [--files] [--huge] [--latency] [--verify]");
 }
 
 function num(name: string): number {
@@ -83,6 +99,14 @@ const entries = num("entries");
 const direct = values.direct as boolean;
 const sqpoll = values.sqpoll as boolean;
 const nop = workload === "nop";
+const seq = workload === "seq";
+const fixed = values.fixed as boolean;
+const files = values.files as boolean;
+const huge = values.huge as boolean;
+const latency = values.latency as boolean;
+const verify = values.verify as boolean;
+/** The instrumented loop (batchIo) instead of the original randread loop. */
+const instrumented = seq || fixed || files || huge || latency || verify;
 
 // ---- xorshift64 on two uint32 halves ---------------------------------------
 
@@ -149,17 +173,23 @@ if (values.selftest) {
 
 // ---- validation (ref-bench's rules) ----------------------------------------
 
-if (!nop && workload !== "randread") fail(`unknown workload ${workload}`);
+if (!nop && !seq && workload !== "randread") fail(`unknown workload ${workload}`);
 if (api !== "batch" && api !== "promise") fail(`unknown api ${api} (batch|promise)`);
 if (!batch || batch > entries || (!nop && (!qd || qd > entries || batch > qd || !bs))) {
   fail(`need 0 < batch <= entries${nop ? "" : ", 0 < batch <= qd <= entries, bs > 0"}`);
 }
-if (!nop && !values.file) fail("randread needs --file");
+if (!nop && !values.file) fail(`${workload} needs --file`);
+if (nop && instrumented) fail("--fixed, --files, --huge, --latency and --verify are for reads");
+if (instrumented && api !== "batch") fail("--workload seq, --fixed, --files, --huge, --latency and --verify run with --api batch");
+// prepRead takes a plain fd only; a FixedFile goes through prepReadFixed.
+if (files && !fixed) fail("--files needs --fixed here (the batch API's prepRead takes no FixedFile)");
 
 // ---- setup -----------------------------------------------------------------
 
 const mod: Mod = isBun ? await import("../runtime-bun/mod.ts") : await import("../runtime-deno/mod.ts");
-const { Ring, NativeBuffer } = mod;
+const { Ring, NativeBuffer, BufferPool } = mod;
+type BufferPool = import("../runtime-bun/mod.ts").BufferPool;
+type FixedFile = import("../runtime-bun/mod.ts").FixedFile;
 
 // ref-bench: ring_init(entries, 2 * entries, sqpoll) with SUBMIT_ALL | SINGLE_ISSUER.
 const ring = Ring.open({ entries, cqEntries: 2 * entries, singleIssuer: true, ...(sqpoll ? { sqpoll: true } : {}) });
@@ -253,6 +283,153 @@ function batchRandread(fd: number, nextOffset: () => number, base: number): Resu
   return r;
 }
 
+// ---- batch io: ref-bench's instrumented loop (run_io) ---------------------------
+// The randread loop's shape (prime qd reads, userData = slot; repeat {
+// submitAndWait(batch); for each CQE check res and at once prep the next
+// read into the same slot } until the duration), with ref-bench's options:
+// seq offsets step by bs (wrapping); --fixed: prepReadFixed into the pool
+// registered as one fixed buffer; --files: the FixedFile of the registered
+// fd; --latency: one clock read before each submitAndWait stamps every read
+// it submits, one after it returns is the completion time of every CQE
+// reaped then (100 ns buckets up to 100 ms, as ref-bench); --verify: after
+// draining, every slot is checked against the pattern at its last offset.
+
+const LAT_BUCKETS = 1_000_000;
+const PATTERN_MAGIC = 0x9e3779b9;
+
+interface IoResult extends Result {
+  cpuUs: number;
+  samples: number;
+  hist: Uint32Array;
+  verified: number;
+}
+
+/** The file offset of the first word of bytes (read from off) that breaks the pattern, or -1. */
+function checkPattern(bytes: Uint8Array, off: number): number {
+  const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+  for (let k = 0; k + 1 < w.length; k += 2) {
+    const o = off + k * 4;
+    if (w[k] !== o >>> 0 || w[k + 1] !== (PATTERN_MAGIC ^ Math.floor(o / 2 ** 32)) >>> 0) return o;
+  }
+  return -1;
+}
+
+/** The latency (µs, bucket middle) below which fraction q of the samples lie (ref-bench's lat_percentile). */
+function latPercentile(hist: Uint32Array, total: number, q: number): number {
+  const want = Math.max(1, Math.floor(q * total));
+  let seen = 0;
+  for (let i = 0; i < hist.length; i++) {
+    seen += hist[i];
+    if (seen >= want) return Number(((i + 0.5) / 10).toFixed(1));
+  }
+  return hist.length / 10;
+}
+
+/** AnonHugePages (kB) of the mappings overlapping [address, address + length) in /proc/self/smaps; -1 if unreadable. */
+function thpKb(address: number, length: number): number {
+  let text: string;
+  try {
+    text = readFileSync("/proc/self/smaps", "utf8");
+  } catch {
+    return -1;
+  }
+  let inside = false;
+  let kb = 0;
+  for (const line of text.split("\n")) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (m) inside = parseInt(m[1], 16) < address + length && parseInt(m[2], 16) > address;
+    else if (inside) {
+      const a = /^AnonHugePages:\s+(\d+) kB/.exec(line);
+      if (a) kb += Number(a[1]);
+    }
+  }
+  return kb;
+}
+
+function cpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+function batchIo(fd: number, file: number | FixedFile, nextOffset: () => number, pool: BufferPool, bufIndex: number): IoResult {
+  const addrs = Array.from({ length: qd }, (_, i) => pool.slotAddress(i));
+  const lastOff = new Float64Array(qd);
+  const tSub = new Float64Array(qd);
+  const unsub = new Int32Array(qd); // slots prepared since the last submitAndWait
+  let nunsub = 0;
+  const hist = new Uint32Array(latency ? LAT_BUCKETS : 1);
+  let samples = 0;
+  let tDone = 0;
+  let ops = 0;
+  let bad: number | undefined;
+  let draining = false;
+  let outstanding = qd;
+  const prep = fixed
+    ? (idx: number, off: number) => ring.prepReadFixed(file, addrs[idx], bs, off, bufIndex, idx)
+    : (idx: number, off: number) => ring.prepRead(fd, addrs[idx], bs, off, idx);
+  const onCqe = (idx: number, res: number) => {
+    if (res !== bs) bad = res;
+    if (draining) {
+      outstanding--;
+      return;
+    }
+    ops++;
+    if (latency) {
+      const b = ((tDone - tSub[idx]) * 1e4) | 0; // ms → 100 ns buckets
+      hist[b < LAT_BUCKETS ? b : LAT_BUCKETS - 1]++;
+      samples++;
+      unsub[nunsub++] = idx;
+    }
+    const off = nextOffset();
+    lastOff[idx] = off;
+    prep(idx, off);
+  };
+  for (let i = 0; i < qd; i++) {
+    const off = nextOffset();
+    lastOff[i] = off;
+    prep(i, off);
+    if (latency) unsub[nunsub++] = i;
+  }
+  const iteration = () => {
+    if (latency) {
+      const t = now();
+      for (let k = 0; k < nunsub; k++) tSub[unsub[k]] = t;
+      nunsub = 0;
+    }
+    ring.submitAndWait(batch);
+    if (latency) tDone = now();
+    ring.reap(onCqe);
+    if (bad !== undefined) fail(`read res ${bad} (want ${bs})`);
+  };
+  const loop = (ms: number): Result => {
+    ops = 0;
+    samples = 0;
+    hist.fill(0);
+    return timedLoop(ms, iteration, () => ops);
+  };
+  loop(WARMUP_MS);
+  const cpu0 = cpuUs();
+  const r = loop(durationMs);
+  const cpu = cpuUs() - cpu0;
+  draining = true;
+  while (outstanding > 0) {
+    ring.submitAndWait(1);
+    ring.reap(onCqe);
+    if (bad !== undefined) fail(`read res ${bad} while draining`);
+  }
+  let verified = 0;
+  if (verify) {
+    for (let i = 0; i < qd; i++) {
+      const at = checkPattern(pool.view(i, 0, bs), lastOff[i]);
+      if (at >= 0) {
+        fail(`verify: slot ${i} (read from offset ${lastOff[i]}) does not hold the bench pattern at file offset ${at}`);
+      }
+      verified++;
+    }
+  }
+  return { ...r, cpuUs: cpu, samples, hist, verified };
+}
+
 // ---- promise nop -------------------------------------------------------------
 // `batch` nop() promises per round, in one reused array; Promise.all per
 // round (the ring turns each round into one io_uring_enter).
@@ -304,6 +481,8 @@ async function promiseRandread(fd: number, nextOffset: () => number, bytes: Uint
 // ---- run -----------------------------------------------------------------------
 
 let result: Result;
+/** The instrumented loop's extra output fields. */
+let extra: Record<string, unknown> = {};
 try {
   if (nop) {
     result = api === "batch" ? batchNop() : await promiseNop();
@@ -324,14 +503,43 @@ try {
     }
     const size = fstatSync(fd).size;
     if (size < bs) fail(`${file} is smaller than bs`);
-    const nextOffset = offsetSource(Math.floor(size / bs), bs);
-    // One page-aligned native buffer for all qd buffers (O_DIRECT or not),
-    // as ref-bench's single mmap; bs keeps each one aligned.
-    const buf = NativeBuffer.alloc(Math.ceil((qd * bs) / 4096) * 4096);
-    buf.bytes.fill(1); // populate the pages (ref-bench: MAP_POPULATE)
-    result = api === "batch" ? batchRandread(fd, nextOffset, buf.address) : await promiseRandread(fd, nextOffset, buf.bytes);
-    ring.close(); // nothing is in flight now; close before the buffer goes
-    buf.close();
+    const nblocks = Math.floor(size / bs);
+    let seqNext = 0;
+    const nextOffset = seq ? () => (seqNext++ % nblocks) * bs : offsetSource(nblocks, bs);
+    if (instrumented) {
+      // One pool slot per read in flight (ref-bench: one mmap of qd × bs);
+      // hugePages asks for 2 MiB pages, pool.hugePages says what it got.
+      const pool = BufferPool.create({ count: qd, size: bs, hugePages: huge });
+      for (let i = 0; i < qd; i++) pool.view(i).fill(1); // populate, after the pool's madvise (ref-bench: memset)
+      let bufIndex = 0;
+      if (fixed) {
+        ring.registerBuffers(pool); // the whole pool: one fixed buffer
+        bufIndex = ring.bufferSlotOf(pool);
+      }
+      const target = files ? ring.registerFiles([fd])[0] : fd;
+      const r = batchIo(fd, target, nextOffset, pool, bufIndex);
+      result = r;
+      extra = {
+        direct, fixed, files, huge,
+        hugePages: pool.hugePages,
+        thpKb: thpKb(pool.address, pool.byteLength),
+        cpuUsPerOp: r.ops > 0 ? Number((r.cpuUs / r.ops).toFixed(3)) : 0,
+        verified: r.verified,
+        ...(latency && r.samples > 0
+          ? { latencySamples: r.samples, p50Us: latPercentile(r.hist, r.samples, 0.5), p99Us: latPercentile(r.hist, r.samples, 0.99) }
+          : {}),
+      };
+      ring.close(); // nothing is in flight now; close before the pool goes
+      pool.close();
+    } else {
+      // One page-aligned native buffer for all qd buffers (O_DIRECT or not),
+      // as ref-bench's single mmap; bs keeps each one aligned.
+      const buf = NativeBuffer.alloc(Math.ceil((qd * bs) / 4096) * 4096);
+      buf.bytes.fill(1); // populate the pages (ref-bench: MAP_POPULATE)
+      result = api === "batch" ? batchRandread(fd, nextOffset, buf.address) : await promiseRandread(fd, nextOffset, buf.bytes);
+      ring.close(); // nothing is in flight now; close before the buffer goes
+      buf.close();
+    }
     closeSync(fd);
   }
 } catch (e) {
@@ -350,5 +558,6 @@ console.log(JSON.stringify({
   seconds: Number(result.seconds.toFixed(6)),
   opsPerSec: Number((result.ops / result.seconds).toFixed(1)),
   mode,
+  ...extra,
 }));
 exit(0);
