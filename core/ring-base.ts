@@ -635,13 +635,30 @@ export class RingBase implements Disposable {
    * io_uring_prep_read. buf is a host address (see addressOf(); the memory
    * must stay referenced until the completion is reaped) or a buffer.
    */
-  prepRead(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
+  prepRead(fd: number | FixedFile, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
     return this.#prepRwBatch("prepRead", this.#wasm.enqueueRead, fd, buf, len, offset, userData);
   }
 
   /** io_uring_prep_write; see prepRead. */
-  prepWrite(fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
+  prepWrite(fd: number | FixedFile, buf: number | ArrayBufferView, len: number, offset: number, userData = 0): boolean {
     return this.#prepRwBatch("prepWrite", this.#wasm.enqueueWrite, fd, buf, len, offset, userData);
+  }
+
+  /** READ/WRITE on a registered file: the SQE also carries IOSQE_FIXED_FILE (off the plain-fd hot path). */
+  #prepRwFixedFile(
+    fn: string, read: boolean, file: FixedFile, addr: number, len: number, offset: number, userData: number,
+  ): boolean {
+    if (!(file instanceof FixedFile) || file.ring !== this) throw new TypeError(`${fn}(): fd must be an fd or a FixedFile of this ring`);
+    if (len >>> 0 !== len) checkU32(fn, "len", len);
+    const w = this.#wasm;
+    const sqe = w.getSqe();
+    if (sqe === 0) return false;
+    if (read) w.prepRead(sqe, file.index, addr, len, offset);
+    else w.prepWrite(sqe, file.index, addr, len, offset);
+    w.sqeSetFlags(sqe, IOSQE_FIXED_FILE);
+    w.sqeSetData(sqe, userData >>> 0, UD_BATCH);
+    this.#batchInFlight++;
+    return true;
   }
 
   /**
@@ -669,6 +686,7 @@ export class RingBase implements Disposable {
     if (this.#closed) throw closedError(fn);
     let sqeFlags = 0;
     if (typeof fd !== "number") {
+      if (!(fd instanceof FixedFile) || fd.ring !== this) throw new TypeError(`${fn}(): fd must be an fd or a FixedFile of this ring`);
       sqeFlags = IOSQE_FIXED_FILE;
       fd = fd.index;
     } else if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
@@ -681,10 +699,11 @@ export class RingBase implements Disposable {
 
   #prepRwBatch(
     fn: string, enqueue: UringWasm["enqueueRead"],
-    fd: number, buf: number | ArrayBufferView, len: number, offset: number, userData: number,
+    fd: number | FixedFile, buf: number | ArrayBufferView, len: number, offset: number, userData: number,
   ): boolean {
     if (this.#closed) throw closedError(fn);
     const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
+    if (typeof fd !== "number") return this.#prepRwFixedFile(fn, enqueue === this.#wasm.enqueueRead, fd, addr, len, offset, userData);
     if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
     if (len >>> 0 !== len) checkU32(fn, "len", len);
     if (enqueue(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;

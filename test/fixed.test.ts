@@ -243,6 +243,24 @@ describe.each(ringConfigs.slice(0, 2))("registered buffers and files ($name)", (
     }
   });
 
+  it("batch API: prepRead on a FixedFile", async () => {
+    const fd = await ring.openat(path, O_RDONLY);
+    const [file] = ring.registerFiles([fd]);
+    try {
+      const buf = new Uint8Array(new ArrayBuffer(BLOCK));
+      expect(ring.prepRead(file, buf, BLOCK, 3 * BLOCK, 7)).toBe(true);
+      ring.submitAndWait(1);
+      const got: number[] = [];
+      ring.reap((ud, res) => got.push(ud, res));
+      expect(got).toEqual([7, BLOCK]);
+      expect(buf).toEqual(data.subarray(3 * BLOCK, 4 * BLOCK));
+      expect(() => ring.prepRead({ index: 0 } as unknown as number, buf, 1, 0)).toThrow(/FixedFile of this ring/);
+    } finally {
+      ring.unregisterFiles();
+      await ring.closeFd(fd);
+    }
+  });
+
   it("batch API: prepReadFixed with a FixedFile", async () => {
     using pool = BufferPool.create({ count: 4, size: BLOCK });
     ring.registerBuffers(pool);
