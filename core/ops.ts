@@ -19,6 +19,11 @@ export interface OpSpec {
   value?(op: Op, res: number, flags: number): unknown;
   /** Negative results that are outcomes, not failures (a timeout's -ETIME). */
   outcome?(res: number): boolean;
+  /**
+   * Hot path: getSqe + prep + set_data in one WebAssembly call (the
+   * enqueue* exports), for ops with no SQE flags. False when the SQ is full.
+   */
+  enqueue?(w: UringWasm, op: Op, udLo: number, udHi: number): boolean;
 }
 
 /** Receives every CQE of a multishot request (see op-stream.ts). */
@@ -47,6 +52,9 @@ export class Op {
   error: UringError | undefined;
   /** Multishot requests deliver every CQE here instead of settling once. */
   sink: CqeSink | undefined;
+  /** The CQE being delivered (set by the reap pass, read when settling after it). */
+  res = 0;
+  cqeFlags = 0;
   constructor(
     readonly spec: OpSpec,
     readonly fd: number,

@@ -55,6 +55,13 @@ const cancelSpec: OpSpec = {
 
 function noop(): void {}
 
+/** Where capture() leaves a new promise's resolve/reject (the executor runs synchronously). */
+const captured = { resolve: noop as (value: any) => void, reject: noop as (reason: unknown) => void };
+function capture(resolve: (value: any) => void, reject: (reason: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 export class RingBase implements Disposable {
   readonly #core: RingCore;
   /** core.wasm, one load less on the batch hot path. */
@@ -193,9 +200,10 @@ export class RingBase implements Disposable {
     spec: OpSpec, fd: number | FixedFile, addr: number, len: number, off: number, flags: number,
     addr2: number, arg: number, refs: unknown, detail?: string,
   ): Promise<T> {
-    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    // new Promise with a shared executor: no per-op result object or closure of ours.
+    const promise = new Promise<T>(capture);
     const fixed = typeof fd !== "number";
-    const op = new Op(spec, fixed ? fd.index : fd, addr, len, off, flags, addr2, arg, refs, resolve, reject, detail);
+    const op = new Op(spec, fixed ? fd.index : fd, addr, len, off, flags, addr2, arg, refs, captured.resolve, captured.reject, detail);
     if (fixed) op.sqeFlags = IOSQE_FIXED_FILE;
     op.promise = promise;
     this.#enqueue(op);
@@ -290,12 +298,18 @@ export class RingBase implements Disposable {
   /** Puts op in an SQE and the op table; false when the SQ is full. */
   #prep(op: Op): boolean {
     const w = this.#wasm;
-    const sqe = w.getSqe();
-    if (sqe === 0) return false;
-    op.spec.prep(w, sqe, op);
-    if (op.sqeFlags !== 0) w.sqeSetFlags(sqe, op.sqeFlags);
+    const spec = op.spec;
     this.#seq = (this.#seq + 1) & 0x3fff_ffff;
     op.udHi = (this.#seq << 2) | UD_PROMISE;
+    if (spec.enqueue !== undefined && op.sqeFlags === 0) {
+      if (spec.enqueue(w, op, this.#ops.add(op), op.udHi)) return true;
+      this.#ops.take(op);
+      return false;
+    }
+    const sqe = w.getSqe();
+    if (sqe === 0) return false;
+    spec.prep(w, sqe, op);
+    if (op.sqeFlags !== 0) w.sqeSetFlags(sqe, op.sqeFlags);
     w.sqeSetData(sqe, this.#ops.add(op), op.udHi);
     return true;
   }
@@ -431,7 +445,8 @@ export class RingBase implements Disposable {
     const cap = core.cqEntries;
     const words = core.cqeWords;
     let batchDone = 0;
-    let settle: (Op | number)[] | undefined;
+    let settle: Op[] | undefined;
+    let streamed: (Op | number)[] | undefined;
     for (;;) {
       const n = core.reap(cap);
       if (n === 0) break;
@@ -449,8 +464,16 @@ export class RingBase implements Disposable {
         } else if (tag === UD_PROMISE) {
           const op = this.#ops.get(c[k]);
           if (op === undefined || op.udHi !== hi) continue;
-          if (op.sink === undefined || (c[k + 3] & IORING_CQE_F_MORE) === 0) this.#ops.take(op);
-          (settle ??= []).push(op, c[k + 2], c[k + 3]);
+          if (op.sink !== undefined) {
+            // A multishot request may have several CQEs in this pass: keep each.
+            if ((c[k + 3] & IORING_CQE_F_MORE) === 0) this.#ops.take(op);
+            (streamed ??= []).push(op, c[k + 2], c[k + 3]);
+            continue;
+          }
+          this.#ops.take(op);
+          op.res = c[k + 2];
+          op.cqeFlags = c[k + 3];
+          (settle ??= []).push(op);
         } else if (tag === UD_MESSAGE) {
           this.#inbox.push({ value: c[k + 2], data: c[k] >>> 0 });
         } else if (hi !== UD_INTERNAL) {
@@ -464,10 +487,13 @@ export class RingBase implements Disposable {
     while (this.#inbox.length > 0 && this.#receivers.length > 0) this.#receivers.shift()!.resolve(this.#inbox.shift()!);
     if (settle !== undefined) {
       const closing = this.#closing;
-      for (let i = 0; i < settle.length; i += 3) {
-        const op = settle[i] as Op;
-        if (op.sink !== undefined) op.sink.onCqe(op, settle[i + 1] as number, settle[i + 2] as number, closing);
-        else settleOp(op, settle[i + 1] as number, settle[i + 2] as number, closing);
+      for (let i = 0; i < settle.length; i++) settleOp(settle[i], settle[i].res, settle[i].cqeFlags, closing);
+    }
+    if (streamed !== undefined) {
+      const closing = this.#closing;
+      for (let i = 0; i < streamed.length; i += 3) {
+        const op = streamed[i] as Op;
+        op.sink!.onCqe(op, streamed[i + 1] as number, streamed[i + 2] as number, closing);
       }
     }
     return batchDone;

@@ -24,9 +24,18 @@ const PIPE_FLAGS = O_CLOEXEC | 0o4000 /* O_NONBLOCK */ | O_DIRECT_PIPE;
 const MAX_MULTISHOT_BUFFERS = 32768;
 
 const spec = {
-  nop: { name: "nop", opcode: opcodeOf("nop"), prep: (w, sqe) => w.prepNop(sqe), value: noValue },
-  read: { name: "read", opcode: opcodeOf("read"), prep: (w, sqe, op) => w.prepRead(sqe, op.fd, op.addr, op.len, op.off) },
-  write: { name: "write", opcode: opcodeOf("write"), prep: (w, sqe, op) => w.prepWrite(sqe, op.fd, op.addr, op.len, op.off) },
+  nop: {
+    name: "nop", opcode: opcodeOf("nop"), prep: (w, sqe) => w.prepNop(sqe), value: noValue,
+    enqueue: (w, _op, lo, hi) => w.enqueueNop(lo, hi) !== 0,
+  },
+  read: {
+    name: "read", opcode: opcodeOf("read"), prep: (w, sqe, op) => w.prepRead(sqe, op.fd, op.addr, op.len, op.off),
+    enqueue: (w, op, lo, hi) => w.enqueueRead(op.fd, op.addr, op.len, op.off, lo, hi) !== 0,
+  },
+  write: {
+    name: "write", opcode: opcodeOf("write"), prep: (w, sqe, op) => w.prepWrite(sqe, op.fd, op.addr, op.len, op.off),
+    enqueue: (w, op, lo, hi) => w.enqueueWrite(op.fd, op.addr, op.len, op.off, lo, hi) !== 0,
+  },
   readv: {
     name: "readv", opcode: opcodeOf("readv"),
     prep: (w, sqe, op) => w.prepReadv2(sqe, op.fd, op.addr, op.len, op.off, op.flags),

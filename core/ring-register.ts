@@ -487,6 +487,7 @@ export class RingRegistered extends RingBase {
 
   /** An operation's fd argument: an open fd, or a FixedFile of this ring. */
   protected fileArg(fn: string, value: unknown, name = "fd"): number | FixedFile {
+    if (typeof value === "number" && (value | 0) === value && value >= 0) return value;
     if (value instanceof FixedFile) {
       if (value.ring !== this) throw new TypeError(`${fn}(): ${name} is a FixedFile of another ring`);
       if (this.#files === undefined || value.index >= this.#files) {

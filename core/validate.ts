@@ -27,6 +27,7 @@ export function checkInteger(fn: string, name: string, value: unknown, min: numb
 }
 
 export function checkFd(fn: string, value: unknown, name = "fd"): number {
+  if (typeof value === "number" && (value | 0) === value && value >= 0) return value;
   return checkInteger(fn, name, value, 0, MAX_I32);
 }
 
@@ -38,6 +39,7 @@ export function checkDirFd(fn: string, value: unknown, name = "dirfd"): number {
 
 /** A file offset: -1 (the current position, for streams) or [0, 2^53). */
 export function checkOffset(fn: string, value: unknown, name = "offset"): number {
+  if (typeof value === "number" && value >= -1 && value <= Number.MAX_SAFE_INTEGER && Math.floor(value) === value) return value;
   return checkInteger(fn, name, value, -1, Number.MAX_SAFE_INTEGER);
 }
 
@@ -55,6 +57,9 @@ export function checkFlags(fn: string, name: string, value: unknown): number {
  * (the SQE length is 32 bits: never truncate silently).
  */
 export function checkBuffer(fn: string, value: unknown, name = "buf"): Uint8Array {
+  // The common case first: a non-empty Uint8Array (a view of a detached
+  // buffer has byteLength 0, so it takes the full path below).
+  if (value instanceof Uint8Array && value.byteLength !== 0 && value.byteLength <= MAX_U32) return value;
   const backing = ArrayBuffer.isView(value) ? value.buffer : value;
   if (backing instanceof ArrayBuffer && backing.detached) throw new TypeError(`${fn}(): ${name} is detached`);
   let bytes: Uint8Array;

@@ -21,6 +21,9 @@ function open() {
 const NO_TIMEOUT = -1n;
 const ns = (timeoutNs: number): bigint => (timeoutNs === -1 ? NO_TIMEOUT : BigInt(timeoutNs));
 
+/** Backing-store address per ArrayBuffer (see addressOf). */
+const bases = new WeakMap<ArrayBufferLike, number>();
+
 export function createDenoNative(): Native {
   const s = open().symbols;
   // Pointer objects for addresses used on every call (mmap-mode contexts).
@@ -65,10 +68,19 @@ export function createDenoNative(): Native {
     },
     addressOf(buffer) {
       if (buffer.byteLength === 0) return 0;
-      // Touching .buffer moves an on-heap typed array's storage off-heap
-      // (where it never moves) before its address is taken.
-      if (ArrayBuffer.isView(buffer)) void buffer.buffer;
-      return Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buffer as unknown as BufferSource)));
+      // Touching .buffer moves an on-heap typed array's storage off-heap,
+      // where it never moves: the backing store's address is then fixed for
+      // the ArrayBuffer's life, so one lookup per ArrayBuffer serves every
+      // view of it (UnsafePointer.of + BigInt per call is the Deno promise
+      // API's costliest step otherwise).
+      const isView = ArrayBuffer.isView(buffer);
+      const backing = isView ? buffer.buffer : buffer;
+      let base = bases.get(backing);
+      if (base === undefined) {
+        base = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(backing as unknown as BufferSource)));
+        bases.set(backing, base);
+      }
+      return isView ? base + buffer.byteOffset : base;
     },
     bufferAt: (addr, length) => Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(BigInt(addr))!, length),
     createWaiter(eventFd, _waiterMem, onWake): Waiter {
