@@ -27,6 +27,8 @@ let sqesBase: usize = 0;
 let sqeShift: u32 = 6;
 // Next SQE to hand out; published to *sqTailPtr by flushSq().
 let sqeTail: u32 = 0;
+// The SQ head as last read: getSqe re-reads the kernel's only when it must.
+let sqHeadSeen: u32 = 0;
 
 let cqHeadPtr: usize = 0;
 let cqTailPtr: usize = 0;
@@ -41,6 +43,7 @@ function setSizes(setupFlags: u32): void {
   sqeShift = sqeSizeFor(setupFlags) == 128 ? 7 : 6;
   cqeShift = cqeSizeFor(setupFlags) == 32 ? 5 : 4;
   sqeTail = 0;
+  sqHeadSeen = 0;
 }
 
 // Binds the queue to a kernel ring set up with IORING_SETUP_NO_MMAP, using
@@ -67,6 +70,7 @@ export function initKernelRing(): void {
   cqEntries = load<u32>(rings + load<u32>(cq, CQO_RING_ENTRIES));
   cqesBase = rings + load<u32>(cq, CQO_CQES);
   sqeTail = load<u32>(sqTailPtr);
+  sqHeadSeen = load<u32>(sqHeadPtr);
   if (!(flags & IORING_SETUP_NO_SQARRAY)) {
     // Identity index array: SQE slot i is always submitted as index i,
     // since getSqe hands slots out in ring order.
@@ -95,6 +99,7 @@ export function initShadowRing(setupFlags: u32): void {
   cqMask = cqEntries - 1;
   cqesBase = sqesBase + (<usize>sqEntries << sqeShift);
   sqeTail = load<u32>(sqTailPtr);
+  sqHeadSeen = load<u32>(sqHeadPtr);
 }
 
 // The one place an SQE is zeroed: every prep helper relies on getting a
@@ -103,16 +108,24 @@ export function initShadowRing(setupFlags: u32): void {
 // address, or 0 when the SQ is full (the caller flushes or queues; nothing
 // is ever overwritten).
 export function getSqe(): usize {
-  // Pairs with the kernel's store-release of the SQ head once it has
-  // consumed entries (io_commit_sqring), or native's in mmap mode.
-  const head = io_uring_smp_load_acquire(sqHeadPtr);
-  if (sqeTail - head >= sqEntries) return 0;
+  // The kernel's head only moves forward: reload it (a load-acquire pairing
+  // with its store-release once it has consumed entries, or native's in
+  // mmap mode) only when the last value read says the SQ is full.
+  if (sqeTail - sqHeadSeen >= sqEntries) {
+    sqHeadSeen = io_uring_smp_load_acquire(sqHeadPtr);
+    if (sqeTail - sqHeadSeen >= sqEntries) return 0;
+  }
   const sqe: usize = sqesBase + (<usize>(sqeTail & sqMask) << sqeShift);
   // Plain 64-bit stores: cheaper than memory.fill for one SQE.
-  for (let o: usize = 0; o < (<usize>1 << sqeShift); o += 16) {
-    store<u64>(sqe + o, 0);
-    store<u64>(sqe + o, 0, 8);
-  }
+  store<u64>(sqe, 0);
+  store<u64>(sqe, 0, 8);
+  store<u64>(sqe, 0, 16);
+  store<u64>(sqe, 0, 24);
+  store<u64>(sqe, 0, 32);
+  store<u64>(sqe, 0, 40);
+  store<u64>(sqe, 0, 48);
+  store<u64>(sqe, 0, 56);
+  if (sqeShift == 7) memory.fill(sqe + 64, 0, 64); // SQE128
   sqeTail++;
   return sqe;
 }
