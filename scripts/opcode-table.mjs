@@ -22,13 +22,15 @@ const METHODS = {
   readv: "readv",
   writev: "writev",
   fsync: "fsync",
+  readFixed: "readFixed",
+  writeFixed: "writeFixed",
   pollAdd: ["pollAdd", "pollMultishot"],
   syncFileRange: "syncFileRange",
   timeout: ["timeout", "timeoutMultishot"],
   asyncCancel: "cancel",
   linkTimeout: "linkTimeout",
   fallocate: "fallocate",
-  openat: "openat",
+  openat: ["openat", "openatDirect"],
   close: "closeFd",
   statx: "statx",
   read: "read",
@@ -55,6 +57,8 @@ const METHODS = {
   futexWaitv: "futexWaitv",
   ftruncate: "ftruncate",
   pipe: "pipe",
+  readvFixed: "readvFixed",
+  writevFixed: "writevFixed",
 };
 
 function render(opcodes) {
