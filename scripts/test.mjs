@@ -58,7 +58,7 @@ if (extra.length === 0) {
   } else lines.push("native (C): passed");
   console.log("== type check (tsc for core, runtime-bun, test; deno check for runtime-deno, bench) ==");
   const tsc = run(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]);
-  const denoCheck = run("node_modules/.bin/deno", ["check", "runtime-deno/mod.ts", "bench/shim.ts"]);
+  const denoCheck = run("node_modules/.bin/deno", ["check", "runtime-deno/mod.ts", "bench/shim.ts", "bench/cli.ts"]);
   if (tsc !== 0 || denoCheck !== 0) {
     ok = false;
     lines.push("type check: failed");

@@ -1,0 +1,250 @@
+// bench/cli.ts: `uringshim-bench`, the throughput suite. Runs under Bun
+// (`bun bench/cli.ts …`, what `npm run bench` and bench/run.mjs do) and
+// Deno (`deno run -A bench/cli.ts …`). Measures each case with every
+// implementation that applies, one child process per run, round-robin
+// (orchestrate.ts), and prints a table, JSON or Markdown (report.ts) and
+// optionally an SVG chart (chart.ts). `--help` lists the options
+// (options.ts); README's "Benchmarks" section says what is measured.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { holdsPattern } from "./pattern.mjs";
+import { childArgs, detectProtocol, execute, lastJsonLine, normalize, pinned, type Programs, type Protocol, type RunEnv } from "./children.ts";
+import { fioArgs, fioVersion, parseFio } from "./fio.ts";
+import { type Options, parseOptions, USAGE, UsageError } from "./options.ts";
+import { type Plan, runPlans } from "./orchestrate.ts";
+import { type Skip, toJson, toMarkdown, toTable } from "./report.ts";
+import { renderChart } from "./chart.ts";
+import { caseLabel, isWrite, notApplicable, runnerLabel, runnersFor, usesFile, usesPageCache } from "./suites.ts";
+import { checkDataFile, cpuInfo, DataFiles, DEFAULT_FILE_SIZE, describeDisk, directUnusable, pinPrefix, versionOf, warmPageCache } from "./setup.ts";
+import { summarize } from "./summarize.ts";
+import type { Case, Header, RunResult, Runner } from "./types.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const programs: Programs = {
+  refBench: path.join(root, "native/build/ref-bench"),
+  shim: path.join(root, "bench/shim.ts"),
+  bun: path.join(root, "node_modules/.bin/bun"),
+  deno: path.join(root, "node_modules/.bin/deno"),
+};
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** A progress line on stderr (rewritten in place on a terminal, at most every 5 s otherwise) once a run is past a few seconds. */
+function progressReporter(estimateMs: number) {
+  const t0 = Date.now();
+  const tty = process.stderr.isTTY === true;
+  let lastPrint = 0;
+  let shown = false;
+  return {
+    update(done: number, total: number, c: Case, runner: Runner, round: number, rounds: number) {
+      if (estimateMs < 5000) return;
+      const now = Date.now();
+      if (!tty && now - lastPrint < 5000 && done > 0) return;
+      lastPrint = now;
+      const elapsed = (now - t0) / 1000;
+      const left = done > 0 ? (elapsed / done) * (total - done) : estimateMs / 1000;
+      const line = `[${done + 1}/${total}] ${caseLabel(c)} · ${runnerLabel(runner)} · round ${round + 1}/${rounds} · ${elapsed.toFixed(0)} s, ~${left.toFixed(0)} s left`;
+      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+      shown = true;
+    },
+    end() {
+      if (shown && tty) process.stderr.write("\r\x1b[K");
+      if (shown) say(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    },
+  };
+}
+
+/** The version of each runtime asked for, as "1.4.5". */
+function runtimeVersions(opts: Options): Record<string, string> {
+  const v: Record<string, string> = {};
+  if (opts.runtimes.includes("bun")) v.bun = versionOf(programs.bun, ["--version"]);
+  if (opts.runtimes.includes("deno")) v.deno = versionOf(programs.deno, ["--version"]).replace(/^deno\s+/, "").split(" ")[0];
+  return v;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let opts: Options;
+  try {
+    opts = parseOptions(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    say(`uringshim-bench: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  // ---- build the C reference (and the library the shim loads) ----------------
+  const make = spawnSync("make", ["-s", "-C", path.join(root, "native")], { stdio: ["ignore", "inherit", "inherit"] });
+  if (make.status !== 0) {
+    say("uringshim-bench: `make -C native` failed (a C compiler and make are needed)");
+    return 1;
+  }
+
+  // ---- pinning ------------------------------------------------------------------
+  const cpu = opts.cpu ?? os.cpus().length - 1;
+  let pin: string[] | null = null;
+  let pinNote = "unpinned (--no-pin)";
+  if (opts.pin) {
+    const p = pinPrefix(cpu);
+    if ("prefix" in p) {
+      pin = p.prefix;
+      pinNote = `pinned: every run under \`taskset -c ${cpu}\``;
+      if (opts.cases.some((c) => c.sqpoll)) pinNote += " (SQPOLL runs unpinned: the SQ thread needs a CPU of its own)";
+    } else pinNote = `unpinned: ${p.reason}`;
+  }
+  say(pinNote);
+
+  // ---- which children speak which protocol ----------------------------------------
+  const protocol: Partial<Record<Runner["runtime"], Protocol>> = {};
+  if (opts.impls.includes("c")) protocol.c = detectProtocol("c", programs);
+  if (opts.impls.some((i) => i !== "c" && i !== "fio")) for (const rt of opts.runtimes) protocol[rt] = detectProtocol(rt, programs);
+  const legacy = Object.entries(protocol).filter(([, p]) => p === "legacy").map(([k]) => k);
+  if (legacy.length) say(`children speaking the older protocol (--api, fewer fields): ${legacy.join(", ")}`);
+
+  const fio = opts.impls.includes("fio") ? fioVersion() : null;
+
+  // ---- data files ---------------------------------------------------------------------
+  const files = new DataFiles();
+  const cleanup = () => files.cleanup();
+  process.on("exit", cleanup);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  try {
+    const needFile = opts.cases.some(usesFile);
+    const needsDisk = opts.cases.some((c) => c.direct);
+    const maxBs = Math.max(4096, ...opts.cases.map((c) => c.bs));
+    let readFile: string | null = null;
+    let writeFile: string | null = null;
+    let fileSize = DEFAULT_FILE_SIZE;
+    if (needFile) {
+      if (opts.file !== null) {
+        const f = checkDataFile(opts.file, maxBs);
+        if ("reason" in f) {
+          say(`uringshim-bench: ${f.reason}`);
+          return 2;
+        }
+        readFile = path.resolve(opts.file);
+        fileSize = f.size;
+        if (!holdsPattern(readFile, fileSize)) say(`${readFile} does not hold the bench pattern: reads are not checked`);
+      } else {
+        const dir = files.tempDir(needsDisk, root);
+        say(`writing a ${DEFAULT_FILE_SIZE >> 20} MiB data file in ${dir} …`);
+        readFile = files.patternFile(path.join(dir, "data.bin"), DEFAULT_FILE_SIZE);
+      }
+      if (opts.cases.some((c) => isWrite(c.workload))) {
+        // Writes never go into the read file (it may be the user's): a scratch file beside it.
+        const size = Math.min(fileSize, DEFAULT_FILE_SIZE);
+        writeFile = files.patternFile(path.join(path.dirname(readFile), `.uringshim-bench-write-${process.pid}.bin`), Math.floor(size / 4096) * 4096);
+      }
+    }
+    const directReason = needsDisk && readFile !== null ? directUnusable(readFile) : null;
+
+    // ---- plans ---------------------------------------------------------------------------
+    const env: RunEnv = { programs, readFile, writeFile, durationMs: opts.durationMs, warmupMs: opts.warmupMs, pin, protocol };
+    const skipped: Skip[] = [];
+    const plans: Plan[] = opts.cases.map((c) => {
+      const plan: Plan = { case: c, runners: [], skipped: [] };
+      for (const runner of runnersFor(opts.impls, opts.runtimes)) {
+        let reason = notApplicable(runner.impl, c);
+        if (reason === null && c.direct && directReason !== null) reason = directReason;
+        if (reason === null && runner.impl === "fio" && fio === null) reason = "fio is not installed (apt-get install fio)";
+        if (reason === null && runner.runtime !== "fio") {
+          const built = childArgs(runner, c, env);
+          if ("unsupported" in built) reason = built.unsupported;
+        }
+        if (reason === null) plan.runners.push(runner);
+        else {
+          plan.skipped.push({ runner, reason });
+          skipped.push({ label: caseLabel(c), runner: runnerLabel(runner), reason });
+        }
+      }
+      return plan;
+    });
+
+    // ---- run ---------------------------------------------------------------------------------
+    const perRunMs = (r: Runner) => opts.durationMs + (r.runtime === "c" ? 10 : opts.warmupMs + 150);
+    const estimateMs = plans.reduce((s, p) => s + p.runners.reduce((t, r) => t + perRunMs(r), 0), 0) * opts.rounds;
+    say(`${plans.reduce((s, p) => s + p.runners.length, 0) * opts.rounds} runs in ${opts.rounds} round(s), about ${Math.ceil(estimateMs / 1000)} s`);
+    const progress = progressReporter(estimateMs);
+    const pinFor = (c: Case) => (c.sqpoll ? null : pin);
+    const fileOf = (c: Case) => (isWrite(c.workload) ? writeFile : readFile);
+    const raws = runPlans(plans, opts.rounds, {
+      beforeCase(c) {
+        const f = fileOf(c);
+        if (usesPageCache(c) && f !== null) warmPageCache(f);
+      },
+      progress(done, total, c, runner, round) {
+        progress.update(done, total, c, runner, round, opts.rounds);
+      },
+      run(runner, c): RunResult | { error: string } {
+        const command = runner.runtime === "fio"
+          ? fioArgs(c, fileOf(c) as string, fileSize, opts.durationMs, opts.warmupMs)
+          : childArgs(runner, c, env);
+        if ("unsupported" in command) return { error: command.unsupported };
+        const r = execute(pinned(command, pinFor(c)), opts.durationMs + opts.warmupMs + 60_000, root);
+        if (!r.ok) return { error: r.error };
+        try {
+          return runner.runtime === "fio" ? parseFio(r.stdout) : normalize(lastJsonLine(r.stdout), c.bs);
+        } catch (e) {
+          return { error: (e as Error).message };
+        }
+      },
+    });
+    progress.end();
+
+    // ---- report -----------------------------------------------------------------------------
+    const results = summarize(raws, (c) => pinFor(c) !== null);
+    const { model, cores } = cpuInfo();
+    const header: Header = {
+      kernel: os.release(),
+      cpu: model,
+      cores,
+      runtimes: runtimeVersions(opts),
+      fio: opts.impls.includes("fio") ? (fio ?? "fio not installed") : "fio not asked for",
+      disk: readFile === null ? null : describeDisk(readFile),
+      pinned: pin !== null,
+      pinNote,
+      rounds: opts.rounds,
+      durationMs: opts.durationMs,
+      warmupMs: opts.warmupMs,
+      suite: opts.custom ? "custom" : opts.suite,
+      file: opts.file === null ? (readFile === null ? null : `a ${DEFAULT_FILE_SIZE >> 20} MiB temp file`) : readFile,
+      date: new Date().toISOString().slice(0, 10),
+    };
+    const text = opts.output === "json"
+      ? toJson(header, results, skipped)
+      : opts.output === "markdown"
+      ? toMarkdown(header, results, skipped)
+      : toTable(header, results, skipped);
+    process.stdout.write(`${text}\n`);
+
+    if (opts.chart !== null) {
+      try {
+        writeFileSync(opts.chart, await renderChart(results, header));
+        say(`chart: ${opts.chart}`);
+      } catch (e) {
+        say(`uringshim-bench: --chart: ${(e as Error).message}`);
+      }
+    }
+    const failed = results.filter((r) => r.note !== null).length;
+    if (failed > 0) say(`uringshim-bench: ${failed} result(s) had failed runs (listed above)`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    cleanup();
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

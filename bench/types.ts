@@ -1,0 +1,107 @@
+// bench/types.ts: the shapes the bench's parts pass to each other.
+
+export const WORKLOADS = ["nop", "randread", "seqread", "randwrite", "seqwrite", "mixed"] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** Implementations, in the order they run within a round. */
+export const IMPLS = ["c", "batch", "promise", "fs-sync", "fs-async", "native-file", "fio"] as const;
+export type Impl = (typeof IMPLS)[number];
+
+export type JsRuntime = "bun" | "deno";
+/** The program a run is: ref-bench, the shim under a runtime, or fio. */
+export type ChildRuntime = "c" | JsRuntime | "fio";
+
+/** One workload configuration: every runner that applies runs it once per round. */
+export interface Case {
+  workload: Workload;
+  /** Block size in bytes (0 for nop). */
+  bs: number;
+  /** Requests in flight (0 for nop). */
+  qd: number;
+  /** Submissions per io_uring_enter (nop: NOPs per enter; I/O: completions waited for per enter). */
+  batch: number;
+  direct: boolean;
+  /** Registered (fixed) buffers. */
+  fixed: boolean;
+  /** A registered file. */
+  files: boolean;
+  sqpoll: boolean;
+  /** Write workloads: an fsync after every N writes (0: none). */
+  fsyncEvery: number;
+  /** mixed: the percentage of reads. */
+  readPct: number;
+  /** Cases of one group run back to back within each round. */
+  group: string;
+}
+
+export interface Runner {
+  impl: Impl;
+  runtime: ChildRuntime;
+  /** Unique name, e.g. "c", "bun-batch", "deno-fs-sync", "fio". */
+  key: string;
+}
+
+export interface Latency {
+  p50Ns: number | null;
+  p99Ns: number | null;
+  p999Ns: number | null;
+  samples: number;
+}
+
+/** One child run, whatever the child printed, in one shape (see children.ts normalize()). */
+export interface RunResult {
+  ops: number;
+  seconds: number;
+  bytes: number;
+  iops: number;
+  /** MB/s (10^6 bytes); null for nop. */
+  mbps: number | null;
+  /** user + sys CPU µs per op, null when the child did not say. */
+  cpuPerOpUs: number | null;
+  latency: Latency | null;
+  verified: boolean | null;
+  mode: string | null;
+}
+
+/** What one runner did on one case over all rounds (report.ts prints it, --json emits it). */
+export interface Result {
+  case: Case;
+  label: string;
+  runner: Runner;
+  /** Rounds that produced a result / rounds attempted. */
+  roundsOk: number;
+  rounds: number;
+  iops: number | null;
+  mbps: number | null;
+  p50Ns: number | null;
+  p99Ns: number | null;
+  p999Ns: number | null;
+  cpuPerOpUs: number | null;
+  /** Median of the per-round ratios of IOPS to C's (null for C itself when no C ran, or when C failed). */
+  ratioToC: number | null;
+  verified: boolean | null;
+  mode: string | null;
+  pinned: boolean;
+  /** Why the runner did not run (skipped) or failed, if so. */
+  note: string | null;
+  /** Per round: the run's result, or null (failed). */
+  perRound: (RunResult | null)[];
+}
+
+/** The machine and the method, printed above every report. */
+export interface Header {
+  kernel: string;
+  cpu: string;
+  cores: number;
+  runtimes: Record<string, string>;
+  fio: string;
+  disk: string | null;
+  pinned: boolean;
+  pinNote: string;
+  rounds: number;
+  durationMs: number;
+  warmupMs: number;
+  suite: string;
+  file: string | null;
+  date: string;
+}
