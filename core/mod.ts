@@ -1,6 +1,9 @@
 // The public API, the same under Bun and Deno. Import "uringshim" (the
 // runtime adapters re-export this after binding their FFI).
-export { Ring, type BatchCallback, type OpenHow, type RingMessage, type RingOptions, type WaitidInfo } from "./ring.ts";
+export {
+  Ring, type Accepted, type BatchCallback, type OpenHow, type Received, type RingMessage, type RingOptions, type WaitidInfo,
+} from "./ring.ts";
+export { AF_INET, AF_INET6, AF_UNIX, type SocketAddress, type SocketAddressInput } from "./sockaddr.ts";
 export type { RingMode } from "./ring-core.ts";
 export type { MultishotStream } from "./op-stream.ts";
 export { FixedFile } from "./fixed-file.ts";

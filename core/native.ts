@@ -43,6 +43,10 @@ export interface Native {
   /** us_munmap: unmaps what mmapFd mapped. */
   munmap(addr: number, size: number): number;
   close(fd: number): number;
+  /** bind(2) / listen(2) / getsockname(2): for kernels without IORING_OP_BIND/LISTEN, and a bound socket's address. */
+  bind(fd: number, addr: number, addrlen: number): number;
+  listen(fd: number, backlog: number): number;
+  getsockname(fd: number, addr: number, len: number): number;
   /** The running kernel's release (uname(2)), undefined if it cannot be read. */
   kernelRelease(): string | undefined;
   /** Host address of a buffer's first byte (it must stay referenced while the kernel uses it). */

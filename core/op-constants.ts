@@ -108,3 +108,19 @@ export const IORING_MSG_DATA = 0;
 export const IORING_MSG_SEND_FD = 1;
 export const IORING_MSG_RING_CQE_SKIP = 1 << 0;
 export const IORING_MSG_RING_FLAGS_PASS = 1 << 1;
+
+// sockets (socket.h, in.h)
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
+export const MSG_PEEK = 0x2;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_TRUNC = 0x20;
+export const MSG_WAITALL = 0x100;
+export const MSG_NOSIGNAL = 0x4000;

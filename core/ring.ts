@@ -16,11 +16,12 @@ import {
 import { noValue, opcodeOf, type OpSpec, UD_MESSAGE } from "./ops.ts";
 import { inferProbe, Probe, probe } from "./probe.ts";
 import { RingCore } from "./ring-core.ts";
-import { RingFs } from "./ring-fs.ts";
+import { RingNet } from "./ring-net.ts";
 import { checkBits, checkBoolean, checkInteger, checkOptions, checkU32 } from "./validate.ts";
 
 export type { BatchCallback, RingMessage } from "./ring-base.ts";
 export type { OpenHow } from "./ring-fs.ts";
+export type { Accepted, Received } from "./ring-net.ts";
 
 export interface RingOptions {
   /** SQ entries, rounded up to a power of two (1–32768). Default 256. */
@@ -155,7 +156,7 @@ const spec = {
   },
 } satisfies Record<string, OpSpec>;
 
-export class Ring extends RingFs {
+export class Ring extends RingNet {
   /** Sets up a ring. Synchronous; throws UringError saying why and how to fix it when io_uring is unavailable. */
   static open(options: RingOptions = {}): Ring {
     const o = checkOptions("Ring.open", options);

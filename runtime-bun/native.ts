@@ -41,6 +41,9 @@ export function createBunNative(): Native {
     mmapFd: (fd, size, offset, out) => s.us_mmap_fd(fd, size, offset, p(out)),
     munmap: (addr, size) => s.us_munmap(p(addr), size),
     close: s.us_close,
+    bind: (fd, addr, addrlen) => s.us_bind(fd, p(addr), addrlen),
+    listen: s.us_listen,
+    getsockname: (fd, addr, len) => s.us_getsockname(fd, p(addr), len),
     kernelRelease() {
       const out = new Uint8Array(65); // sizeof(struct utsname.release)
       const n = s.us_kernel_release(p(this.addressOf(out)), out.length);

@@ -47,4 +47,10 @@ export const symbols = {
   us_close: { args: ["i32"], returns: "i32" },
   // int32_t us_kernel_release(char *out, uint32_t len);
   us_kernel_release: { args: ["ptr", "u32"], returns: "i32" },
+  // int32_t us_bind(int32_t fd, const void *addr, uint32_t addrlen);
+  us_bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
+  // int32_t us_listen(int32_t fd, int32_t backlog);
+  us_listen: { args: ["i32", "i32"], returns: "i32" },
+  // int32_t us_getsockname(int32_t fd, void *addr, uint32_t len);
+  us_getsockname: { args: ["i32", "ptr", "u32"], returns: "i32" },
 } as const satisfies Record<string, FFIFunction>;

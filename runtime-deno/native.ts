@@ -61,6 +61,9 @@ export function createDenoNative(): Native {
     mmapFd: (fd, size, offset, out) => s.us_mmap_fd(fd, BigInt(size), BigInt(offset), p(out)),
     munmap: (addr, size) => s.us_munmap(Deno.UnsafePointer.create(BigInt(addr)), BigInt(size)),
     close: s.us_close,
+    bind: (fd, addr, addrlen) => s.us_bind(fd, p(addr), addrlen),
+    listen: s.us_listen,
+    getsockname: (fd, addr, len) => s.us_getsockname(fd, p(addr), len),
     kernelRelease() {
       const out = new Uint8Array(65); // sizeof(struct utsname.release)
       const n = s.us_kernel_release(p(this.addressOf(out)), out.length);

@@ -46,4 +46,10 @@ export const symbols = {
   us_close: { parameters: ["i32"], result: "i32" },
   // int32_t us_kernel_release(char *out, uint32_t len);
   us_kernel_release: { parameters: ["pointer", "u32"], result: "i32" },
+  // int32_t us_bind(int32_t fd, const void *addr, uint32_t addrlen);
+  us_bind: { parameters: ["i32", "pointer", "u32"], result: "i32" },
+  // int32_t us_listen(int32_t fd, int32_t backlog);
+  us_listen: { parameters: ["i32", "i32"], result: "i32" },
+  // int32_t us_getsockname(int32_t fd, void *addr, uint32_t len);
+  us_getsockname: { parameters: ["i32", "pointer", "u32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;

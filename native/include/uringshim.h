@@ -97,6 +97,9 @@ int32_t us_mmap_fd(int32_t fd, uint64_t size, uint64_t offset, void *out);
 int32_t us_munmap(void *addr, uint64_t size);
 int32_t us_close(int32_t fd);
 int32_t us_kernel_release(char *out, uint32_t len);
+int32_t us_bind(int32_t fd, const void *addr, uint32_t addrlen);
+int32_t us_listen(int32_t fd, int32_t backlog);
+int32_t us_getsockname(int32_t fd, void *addr, uint32_t len);
 /* ABI-END */
 
 /*
@@ -177,6 +180,10 @@ int32_t us_kernel_release(char *out, uint32_t len);
  * us_munmap: munmap(2) of such a mapping (addr and size as mapped).
  *
  * us_close: close(2).
+ *
+ * us_bind, us_listen: bind(2), listen(2) (kernels before IORING_OP_BIND/LISTEN).
+ * us_getsockname: getsockname(2) into len bytes at addr; returns the
+ * address length (which may exceed len: then it was truncated).
  *
  * us_kernel_release: copies uname(2)'s release ("6.18.44-…") with its NUL
  * to out (len bytes; 65 always suffice); returns its length, or -ERANGE.

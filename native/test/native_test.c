@@ -18,6 +18,9 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -873,6 +876,21 @@ out:
 		close(fd);
 }
 
+static void test_sockets(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in got;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0, "socket");
+	CHECK(us_bind(fd, &a, sizeof(a)) == 0, "us_bind 127.0.0.1:0");
+	CHECK(us_listen(fd, 8) == 0, "us_listen");
+	CHECK(us_getsockname(fd, &got, sizeof(got)) == (int32_t)sizeof(got) && got.sin_port != 0, "us_getsockname gives the port");
+	CHECK(us_bind(fd, &a, sizeof(a)) == -EINVAL, "second bind is EINVAL");
+	CHECK(us_listen(-1, 8) == -EBADF, "us_listen bad fd");
+	close(fd);
+}
+
 static void test_kernel_release(void)
 {
 	struct utsname u;
@@ -899,6 +917,7 @@ int main(void)
 	test_memlock();
 	test_mmap_fd();
 	test_kernel_release();
+	test_sockets();
 	printf("native: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
