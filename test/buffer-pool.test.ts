@@ -85,7 +85,8 @@ describe("BufferPool", () => {
         expect(ring.addressOf(pool.view(i))).toBe(at);
         expect(ring.addressOf(pool.view(i, 7, 3))).toBe(at + 7);
       }
-      expect(smaps(pool.address)!.range.startsWith(pool.address.toString(16))).toBe(true);
+      // One mapping holds the whole pool (the kernel may merge it with a neighbour, so it need not start there).
+      expect(smaps(pool.address + pool.byteLength - 1)!.range).toBe(smaps(pool.address)!.range);
     }
   });
 
@@ -314,7 +315,7 @@ describe("BufferPool", () => {
     expect(pool.closed).toBe(true);
     expect(view.length).toBe(0);
     // Still mapped: the kernel may write it yet.
-    expect(smaps(pool.address)!.range.startsWith(pool.address.toString(16))).toBe(true);
+    expect(smaps(pool.address)).toBeDefined(); // still mapped
     pool.close(); // idempotent, no second throw
   });
 
