@@ -3,6 +3,8 @@
 export {
   Ring, type Accepted, type BatchCallback, type OpenHow, type Received, type RingMessage, type RingOptions, type WaitidInfo,
 } from "./ring.ts";
+export { BufferRing } from "./buffer-ring.ts";
+export type { ReceivedChunk } from "./ring-net.ts";
 export { AF_INET, AF_INET6, AF_UNIX, type SocketAddress, type SocketAddressInput } from "./sockaddr.ts";
 export type { RingMode } from "./ring-core.ts";
 export type { MultishotStream } from "./op-stream.ts";

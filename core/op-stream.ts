@@ -19,6 +19,8 @@ export interface StreamHooks<T> {
   restart?(res: number): boolean;
   /** Asks the kernel to stop op; settles when the kernel has answered. */
   cancel(op: Op): Promise<unknown>;
+  /** A CQE the consumer never took (the loop was left): give back what it holds (a buffer). */
+  discard?(res: number, flags: number): void;
   /** The stream ended (after the request's final CQE); settles once its cleanup is done. */
   ended?(): Promise<unknown> | void;
 }
@@ -54,7 +56,8 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
     const more = (flags & IORING_CQE_F_MORE) !== 0;
     const spec = op.spec;
     if (res >= 0 || (spec.outcome !== undefined && spec.outcome(res))) {
-      this.#cqes.push(res, flags);
+      if (this.#stopping) this.hooks.discard?.(res, flags); // nobody will take it
+      else this.#cqes.push(res, flags);
     } else if (!more) {
       if (this.#stopping && res === -ECANCELED) {
         // break/return(): the cancel we asked for.
@@ -125,8 +128,7 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
 
   /** Stops the request (for-await calls this on break) and resolves after its final CQE. */
   async return(): Promise<IteratorResult<T>> {
-    this.#cqes = [];
-    this.#head = 0;
+    this.#discardPending();
     let cancelled: Promise<unknown> | undefined;
     if (!this.#ended) {
       if (!this.#stopping) {
@@ -136,10 +138,20 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
       await new Promise<void>((resolve) => this.#endWaiters.push(resolve));
     }
     this.#stopping = true;
+    this.#discardPending(); // CQEs that arrived while the cancel was in flight
     await cancelled;
     await this.#cleanedUp;
     this.#pump();
     return { value: undefined, done: true };
+  }
+
+  #discardPending(): void {
+    const discard = this.hooks.discard;
+    if (discard !== undefined) {
+      for (let i = this.#head; i < this.#cqes.length; i += 2) discard(this.#cqes[i], this.#cqes[i + 1]);
+    }
+    this.#cqes = [];
+    this.#head = 0;
   }
 
   [Symbol.asyncIterator](): this {

@@ -5,14 +5,18 @@
 // fall back to the plain syscalls on kernels without IORING_OP_BIND/LISTEN
 // (before 6.11).
 import { IORING_CQE_F_MORE, IORING_CQE_F_NOTIF } from "./cqe.ts";
-import { uringError, type UringError } from "./errors.ts";
+import { ENOBUFS, uringError, type UringError } from "./errors.ts";
 import type { FixedFile } from "./fixed-file.ts";
 import { type CqeSink, noValue, Op, opcodeOf, type OpSpec, opError } from "./ops.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import { BufferRing, type BufferRingHost } from "./buffer-ring.ts";
+import { IOSQE_BUFFER_SELECT } from "./constants.ts";
+import { MultishotStream, SKIP } from "./op-stream.ts";
 import { RingFs } from "./ring-fs.ts";
 import {
   decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_BYTES, type SocketAddress, type SocketAddressInput,
 } from "./sockaddr.ts";
-import { checkBits, checkBuffer, checkBufferList, checkInteger, checkOptions } from "./validate.ts";
+import { checkBits, checkBoolean, checkBuffer, checkBufferList, checkInteger, checkOptions } from "./validate.ts";
 
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
@@ -76,6 +80,17 @@ const spec = {
   sendmsgZc: {
     name: "sendmsgZc", opcode: opcodeOf("sendmsgZc"), prep: (w, sqe, op) => w.prepSendmsgZc(sqe, op.fd, op.addr, op.flags),
   },
+  acceptMultishot: {
+    name: "acceptMultishot", opcode: opcodeOf("accept"),
+    prep: (w, sqe, op) => w.prepMultishotAccept(sqe, op.fd, 0, 0, op.flags),
+  },
+  recvMultishot: {
+    name: "recvMultishot", opcode: opcodeOf("recv"),
+    prep: (w, sqe, op) => {
+      w.prepRecvMultishot(sqe, op.fd, 0, 0, op.flags);
+      w.sqeSetBufGroup(sqe, op.arg);
+    },
+  },
   shutdown: { name: "shutdown", opcode: opcodeOf("shutdown"), prep: (w, sqe, op) => w.prepShutdown(sqe, op.fd, op.len), value: noValue },
 } satisfies Record<string, OpSpec>;
 
@@ -100,7 +115,150 @@ class ZeroCopySink implements CqeSink {
   }
 }
 
+/** One completion of recvMultishot(): a view of the data in buffer bufferId; call bufferRing.release(bufferId) when done. */
+export interface ReceivedChunk {
+  data: Uint8Array;
+  bufferId: number;
+  /** Incremental rings: the kernel keeps filling this buffer; release it only after a chunk without `more`. */
+  more: boolean;
+}
+
+const IORING_REGISTER_PBUF_RING = 22;
+const IORING_UNREGISTER_PBUF_RING = 23;
+const IORING_REGISTER_PBUF_STATUS = 26;
+const IOU_PBUF_RING_INC = 2;
+const IORING_CQE_F_BUFFER = 1;
+const IORING_CQE_F_BUF_MORE = 1 << 4;
+
 export class RingNet extends RingFs {
+  /** Buffer group ids in use by buffer rings (readMultishot takes ids from 0x8000 up). */
+  #bufferGroups = new Set<number>();
+
+  /**
+   * Registers a provided-buffer ring (IORING_REGISTER_PBUF_RING, 5.19+):
+   * `entries` buffers (a power of two up to 32768) of `size` bytes in native
+   * memory, for recvMultishot(). `incremental` (IOU_PBUF_RING_INC, 6.12+)
+   * lets one buffer take several completions.
+   */
+  registerBufferRing(options: { entries: number; size: number; bgid?: number; incremental?: boolean }): BufferRing {
+    this.check("registerBufferRing");
+    const o = checkOptions("registerBufferRing", options);
+    const entries = checkInteger("registerBufferRing", "options.entries", o.entries, 1, 32768);
+    if ((entries & (entries - 1)) !== 0) throw new RangeError(`registerBufferRing(): options.entries must be a power of two, got ${entries}`);
+    const size = checkInteger("registerBufferRing", "options.size", o.size, 1, 0xffff_ffff);
+    let bgid = o.bgid === undefined ? -1 : checkInteger("registerBufferRing", "options.bgid", o.bgid, 0, 0x7fff);
+    if (bgid < 0) for (bgid = 0; this.#bufferGroups.has(bgid); bgid++);
+    if (this.#bufferGroups.has(bgid)) throw new TypeError(`registerBufferRing(): buffer group ${bgid} is in use on this ring`);
+    const incremental = checkBoolean("registerBufferRing", "options.incremental", o.incremental ?? false);
+    const ringMemory = BufferPool.create({ count: 1, size: entries * 16 });
+    let data: BufferPool;
+    try {
+      data = BufferPool.create({ count: entries, size });
+    } catch (e) {
+      ringMemory.close();
+      throw e;
+    }
+    // struct io_uring_buf_reg { u64 ring_addr; u32 ring_entries; u16 bgid; u16 flags; u32 min_left; u32 resv[5]; }
+    const reg = new DataView(new ArrayBuffer(40));
+    reg.setBigUint64(0, BigInt(ringMemory.address), true);
+    reg.setUint32(8, entries, true);
+    reg.setUint16(12, bgid, true);
+    reg.setUint16(14, incremental ? IOU_PBUF_RING_INC : 0, true);
+    const res = this.native.register(this.fd, IORING_REGISTER_PBUF_RING, this.native.addressOf(reg), 1);
+    if (res < 0) {
+      ringMemory.close();
+      data.close();
+      throw uringError("registerBufferRing", res, incremental ? "incremental buffer rings need Linux 6.12+" : undefined);
+    }
+    this.#bufferGroups.add(bgid);
+    const ringFd = this.fd;
+    const native = this.native;
+    const host: BufferRingHost = {
+      unregister: (r) => {
+        this.#bufferGroups.delete(r.bgid);
+        if (this.closed) return 0;
+        const un = new DataView(new ArrayBuffer(40));
+        un.setUint16(12, r.bgid, true);
+        return native.register(ringFd, IORING_UNREGISTER_PBUF_RING, native.addressOf(un), 1);
+      },
+      head: (r) => {
+        // struct io_uring_buf_status { u32 buf_group; u32 head; u32 resv[8]; }
+        const st = new Uint32Array(new ArrayBuffer(40));
+        st[0] = r.bgid;
+        const got = native.register(ringFd, IORING_REGISTER_PBUF_STATUS, native.addressOf(st), 1);
+        return got < 0 ? got : st[1] & 0xffff;
+      },
+    };
+    const ring = new BufferRing(host, bgid, entries, size, incremental, ringMemory, data);
+    ring.fill();
+    return ring;
+  }
+
+  /**
+   * Multishot accept (5.19+): yields each accepted connection's fd
+   * (SOCK_CLOEXEC added) until the loop is left (which cancels it) or the
+   * kernel ends the request with an error.
+   */
+  acceptMultishot(fd: number | FixedFile, flags = 0): MultishotStream<number> {
+    this.check("acceptMultishot");
+    const file = this.fileArg("acceptMultishot", fd);
+    const f = checkBits("acceptMultishot", "flags", flags, SOCK_NONBLOCK | SOCK_CLOEXEC) | SOCK_CLOEXEC;
+    const stream: MultishotStream<number> = new MultishotStream({
+      item: (res) => res,
+      cancel: (op) => this.cancelRequest(op),
+      // An fd accepted after the loop was left would leak: close it.
+      discard: (res) => void this.native.close(res),
+    });
+    this.startStream(stream, spec.acceptMultishot, file, 0, 0, 0, f, 0, 0, undefined);
+    return stream;
+  }
+
+  /**
+   * Multishot receive into a provided-buffer ring (6.0+): yields
+   * { data, bufferId, more } for every chunk received, in order, until the
+   * peer closes (the iteration ends) or the loop is left (the request is
+   * cancelled). data is a view into the buffer ring: hand the buffer back
+   * with bufferRing.release(bufferId) when done with it. When the ring runs
+   * out of buffers the kernel stops the request (ENOBUFS); it is re-armed
+   * as soon as a buffer is released, so nothing received is dropped.
+   */
+  recvMultishot(fd: number | FixedFile, bufferRing: BufferRing, flags = 0): MultishotStream<ReceivedChunk> {
+    this.check("recvMultishot");
+    const file = this.fileArg("recvMultishot", fd);
+    if (!(bufferRing instanceof BufferRing) || bufferRing.closed) throw new TypeError("recvMultishot(): bufferRing must be an open BufferRing of this ring");
+    const f = checkInteger("recvMultishot", "flags", flags, 0, 0x7fff_ffff);
+    const arm = () => {
+      if (stream.ended || bufferRing.closed) return;
+      const op = this.startStream(stream, spec.recvMultishot, file, 0, 0, 0, f, 0, bufferRing.bgid, bufferRing);
+      op.sqeFlags |= IOSQE_BUFFER_SELECT;
+    };
+    const stream: MultishotStream<ReceivedChunk> = new MultishotStream({
+      item: (res, cqeFlags) => {
+        if (res === 0 || (cqeFlags & IORING_CQE_F_BUFFER) === 0) return SKIP; // 0: the peer closed
+        const bufferId = cqeFlags >>> 16;
+        const more = (cqeFlags & IORING_CQE_F_BUF_MORE) !== 0;
+        return { data: bufferRing.take(bufferId, res, more), bufferId, more };
+      },
+      restart: (res) => {
+        if (res !== -ENOBUFS || bufferRing.closed) return false;
+        bufferRing.whenBuffers(arm);
+        return true;
+      },
+      cancel: (op) => this.cancelRequest(op),
+      // Data nobody will read: its buffer goes straight back.
+      discard: (res, cqeFlags) => {
+        if (res > 0 && (cqeFlags & IORING_CQE_F_BUFFER) !== 0 && !bufferRing.closed) {
+          const bufferId = cqeFlags >>> 16;
+          const more = (cqeFlags & IORING_CQE_F_BUF_MORE) !== 0;
+          bufferRing.take(bufferId, res, more);
+          if (!more) bufferRing.release(bufferId);
+        }
+      },
+    });
+    arm();
+    return stream;
+  }
+
   /** socket(2): resolves with the fd (SOCK_CLOEXEC is added). type may include SOCK_NONBLOCK. */
   socket(domain: number, type: number, protocol = 0): Promise<number> {
     this.check("socket");

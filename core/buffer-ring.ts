@@ -1,0 +1,147 @@
+// A provided-buffer ring (IORING_REGISTER_PBUF_RING): buffers the kernel
+// picks from for multishot receives. The ring of struct io_uring_buf and the
+// buffers live in native memory (BufferPools); the application hands a
+// buffer back with release(bufferId) once it is done with the data, and only
+// then may the kernel fill it again.
+import { BufferPool } from "./buffer-pool.ts";
+import { closedError, uringError } from "./errors.ts";
+import { checkInteger } from "./validate.ts";
+
+const BUF_BYTES = 16; // struct io_uring_buf { u64 addr; u32 len; u16 bid; u16 resv (tail in entry 0) }
+const TAIL_U16 = 7; // the ring's tail: entry 0's resv, byte 14
+
+/** Registration primitives the ring provides (it owns the io_uring fd). */
+export interface BufferRingHost {
+  unregister(ring: BufferRing): number;
+  /** IORING_REGISTER_PBUF_STATUS: the kernel's head, or -errno. */
+  head(ring: BufferRing): number;
+}
+
+export class BufferRing implements Disposable {
+  readonly #host: BufferRingHost;
+  /** The ring of struct io_uring_buf (page-aligned, entries × 16 bytes). */
+  readonly ringMemory: BufferPool;
+  readonly #data: BufferPool;
+  readonly #mask: number;
+  readonly #tail: Uint16Array;
+  readonly #entries: DataView;
+  #next = 0;
+  /** Per buffer: true while the kernel may fill it (added and not yet handed back in a CQE). */
+  readonly #kernelOwns: Uint8Array;
+  /** Incremental consumption: where the next completion's data starts in each buffer. */
+  readonly #offsets: Uint32Array;
+  /** Multishot requests that ran out of buffers, re-armed on the next release(). */
+  #starved: (() => void)[] = [];
+  #closed = false;
+
+  /** @internal Made by Ring.registerBufferRing(). */
+  constructor(
+    host: BufferRingHost,
+    readonly bgid: number,
+    readonly entries: number,
+    /** Bytes per buffer. */
+    readonly size: number,
+    /** IOU_PBUF_RING_INC: a buffer may be filled by several completions (6.12+). */
+    readonly incremental: boolean,
+    ringMemory: BufferPool,
+    data: BufferPool,
+  ) {
+    this.#host = host;
+    this.ringMemory = ringMemory;
+    this.#data = data;
+    this.#mask = entries - 1;
+    const bytes = ringMemory.view(0);
+    this.#tail = new Uint16Array(bytes.buffer, bytes.byteOffset, entries * (BUF_BYTES / 2));
+    this.#entries = new DataView(bytes.buffer, bytes.byteOffset, entries * BUF_BYTES);
+    this.#kernelOwns = new Uint8Array(entries);
+    this.#offsets = new Uint32Array(entries);
+  }
+
+  /** Hands every buffer to the kernel (right after registration). */
+  fill(): void {
+    for (let bid = 0; bid < this.entries; bid++) this.#add(bid);
+    this.#publish();
+  }
+
+  #add(bid: number): void {
+    const at = (this.#next++ & this.#mask) * BUF_BYTES;
+    this.#entries.setBigUint64(at, BigInt(this.#data.slotAddress(bid)), true);
+    this.#entries.setUint32(at + 8, this.size, true);
+    this.#entries.setUint16(at + 12, bid, true);
+    this.#kernelOwns[bid] = 1;
+    this.#offsets[bid] = 0;
+  }
+
+  #publish(): void {
+    // A store-release of the tail: the entries above are visible before it.
+    Atomics.store(this.#tail, TAIL_U16, this.#next & 0xffff);
+  }
+
+  /**
+   * The data of a completion: `length` bytes of buffer bufferId (a view
+   * over native memory, valid until release(bufferId)). With incremental
+   * consumption the data starts where the buffer's previous completion
+   * ended; `more` (IORING_CQE_F_BUF_MORE) says the kernel keeps filling it.
+   * @internal Called by the receive stream for each CQE.
+   */
+  take(bufferId: number, length: number, more: boolean): Uint8Array {
+    const offset = this.incremental ? this.#offsets[bufferId] : 0;
+    if (more) this.#offsets[bufferId] = offset + length;
+    else this.#kernelOwns[bufferId] = 0;
+    return this.#data.view(bufferId, offset, length);
+  }
+
+  /**
+   * Gives buffer bufferId back to the kernel. Its earlier views must not be
+   * used after this. RangeError for a buffer the kernel still owns (never
+   * handed out, released twice, or still being filled incrementally).
+   */
+  release(bufferId: number): void {
+    if (this.#closed) throw closedError("BufferRing.release", "buffer ring");
+    const bid = checkInteger("BufferRing.release", "bufferId", bufferId, 0, this.entries - 1);
+    if (this.#kernelOwns[bid]) throw new RangeError(`BufferRing.release(): buffer ${bid} is the kernel's (released already, or still being filled)`);
+    this.#add(bid);
+    this.#publish();
+    const starved = this.#starved;
+    if (starved.length > 0) {
+      this.#starved = [];
+      for (const rearm of starved) rearm();
+    }
+  }
+
+  /** Buffers the kernel can still fill right now (IORING_REGISTER_PBUF_STATUS, 6.8+). */
+  get available(): number {
+    if (this.#closed) throw closedError("BufferRing.available", "buffer ring");
+    const head = this.#host.head(this);
+    if (head < 0) throw uringError("BufferRing.available", head);
+    return (this.#next - head) & 0xffff;
+  }
+
+  /** @internal A multishot receive found no buffer: re-arm it on the next release (or now, if one is back). */
+  whenBuffers(rearm: () => void): void {
+    const head = this.#host.head(this);
+    if (head >= 0 && head !== (this.#next & 0xffff)) rearm();
+    else this.#starved.push(rearm);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Unregisters the ring and frees its memory. Requests still selecting
+   * from it fail (ENOBUFS); close the streams using it first.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#starved = [];
+    this.#host.unregister(this);
+    this.ringMemory.close();
+    this.#data.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
