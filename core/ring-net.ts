@@ -80,6 +80,14 @@ const spec = {
   sendmsgZc: {
     name: "sendmsgZc", opcode: opcodeOf("sendmsgZc"), prep: (w, sqe, op) => w.prepSendmsgZc(sqe, op.fd, op.addr, op.flags),
   },
+  acceptDirect: {
+    name: "acceptDirect", opcode: opcodeOf("accept"),
+    prep: (w, sqe, op) => w.prepAcceptDirect(sqe, op.fd, 0, 0, op.flags, op.arg),
+  },
+  socketDirect: {
+    name: "socketDirect", opcode: opcodeOf("socket"),
+    prep: (w, sqe, op) => w.prepSocketDirect(sqe, op.fd, op.len, op.addr2, op.arg, 0),
+  },
   acceptMultishot: {
     name: "acceptMultishot", opcode: opcodeOf("accept"),
     prep: (w, sqe, op) => w.prepMultishotAccept(sqe, op.fd, 0, 0, op.flags),
@@ -266,6 +274,35 @@ export class RingNet extends RingFs {
     const t = checkBits("socket", "type", type, 0xf | SOCK_NONBLOCK | SOCK_CLOEXEC) | SOCK_CLOEXEC;
     const p = checkInteger("socket", "protocol", protocol, 0, 0xffff);
     return this.start(spec.socket, d, 0, t, 0, 0, 0, p, undefined);
+  }
+
+  /**
+   * socket(2) straight into this ring's file table (no fd is created):
+   * into slot fileIndex, or a free one (IORING_FILE_INDEX_ALLOC) when it is
+   * omitted. Resolves with the FixedFile.
+   */
+  socketDirect(domain: number, type: number, protocol = 0, fileIndex?: number): Promise<FixedFile> {
+    this.check("socketDirect");
+    const d = checkInteger("socketDirect", "domain", domain, 0, 45);
+    const t = checkBits("socketDirect", "type", type, 0xf | SOCK_NONBLOCK);
+    const p = checkInteger("socketDirect", "protocol", protocol, 0, 0xffff);
+    const slot = this.#directSlot("socketDirect", fileIndex);
+    return this.start<number>(spec.socketDirect, d, 0, t, 0, 0, p, slot, undefined).then((res) => this.fixedFile(fileIndex ?? res));
+  }
+
+  /** accept4(2) straight into the file table (see socketDirect); resolves with the FixedFile. */
+  acceptDirect(fd: number | FixedFile, fileIndex?: number, flags = 0): Promise<FixedFile> {
+    this.check("acceptDirect");
+    const file = this.fileArg("acceptDirect", fd);
+    const f = checkBits("acceptDirect", "flags", flags, SOCK_NONBLOCK);
+    const slot = this.#directSlot("acceptDirect", fileIndex);
+    return this.start<number>(spec.acceptDirect, file, 0, 0, 0, f, 0, slot, undefined).then((res) => this.fixedFile(fileIndex ?? res));
+  }
+
+  #directSlot(fn: string, fileIndex: number | undefined): number {
+    if (this.fileTableSize === 0) throw new TypeError(`${fn}(): no file table; registerFiles() first`);
+    // The kernel takes file_index + 1 for a chosen slot; ALLOC picks one.
+    return fileIndex === undefined ? 0xffff_ffff : checkInteger(fn, "fileIndex", fileIndex, 0, this.fileTableSize - 1);
   }
 
   /** bind(2) (IORING_OP_BIND, 6.11+; the syscall on older kernels). */

@@ -133,6 +133,45 @@ describe.each(ringConfigs.slice(0, 2))("sockets ($name)", ({ options }) => {
   });
 });
 
+describe("sockets: direct descriptors and closing", () => {
+  it("socketDirect and acceptDirect land in the file table; the FixedFiles carry the connection", async () => {
+    using ring = RingClass.open({ entries: 16 });
+    ring.registerFiles({ sparse: 8 });
+    const l = await listener(ring);
+    const client = await ring.socketDirect(AF_INET, SOCK_STREAM, 0, 2);
+    expect(client.index).toBe(2);
+    const [server] = await Promise.all([ring.acceptDirect(l.fd), ring.connect(client, { address: "127.0.0.1", port: l.port })]);
+    expect(server.index).not.toBe(2);
+    expect(await ring.send(client, new TextEncoder().encode("direct"))).toBe(6);
+    const buf = new Uint8Array(new ArrayBuffer(8));
+    expect(await ring.recv(server, buf)).toBe(6);
+    await Promise.all([ring.closeFd(client), ring.closeFd(server), ring.closeFd(l.fd)]);
+    using bare = RingClass.open({ entries: 4 });
+    expect(() => bare.socketDirect(AF_INET, SOCK_STREAM)).toThrow(/no file table/);
+  });
+
+  it("closing a ring with a listener and connections in flight cancels them all", async () => {
+    const ring = RingClass.open({ entries: 16 });
+    const l = await listener(ring);
+    const [client, server] = await (async () => {
+      const c = await ring.socket(AF_INET, SOCK_STREAM);
+      const [a] = await Promise.all([ring.accept(l.fd), ring.connect(c, { address: "127.0.0.1", port: l.port })]);
+      return [c, a.fd];
+    })();
+    const buffers = ring.registerBufferRing({ entries: 4, size: 256 });
+    const accepting = ring.acceptMultishot(l.fd);
+    const receiving = ring.recvMultishot(server, buffers);
+    const nextAccept = accepting.next();
+    const nextChunk = receiving.next();
+    const plainRecv = ring.recv(client, new Uint8Array(new ArrayBuffer(8)));
+    await ring.nop();
+    ring.close();
+    for (const p of [nextAccept, nextChunk, plainRecv]) expect((await rejection(p as Promise<unknown>)).code).toBe("ECANCELED");
+    expect(ring.pending).toBe(0);
+    buffers.close(); // after its ring: frees the memory, nothing left to unregister
+  });
+});
+
 describe("sockets: Unix domain, old kernels, bad input", () => {
   const tmp = tempDir();
   afterAll(() => tmp.cleanup());
