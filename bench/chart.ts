@@ -10,7 +10,12 @@ import { runnerLabel } from "./suites.ts";
 export interface Point {
   qd: number;
   iops: number;
+  /** The runner's name, e.g. "Deno fs-async". */
   impl: string;
+  /** The implementation (colour): "C", "batch", …, "fio". */
+  kind: string;
+  /** The runtime (dash and point shape): "Bun", "Deno", or "native" for C and fio. */
+  runtime: string;
 }
 
 /** The results the chart plots: 4 KiB page-cache randread, plain buffers, no SQPOLL, default batch, that produced a median. */
@@ -20,13 +25,27 @@ export function chartPoints(results: readonly Result[]): Point[] {
       const c = r.case;
       return c.workload === "randread" && c.bs === 4096 && !c.direct && !c.fixed && !c.files && !c.sqpoll && r.iops !== null;
     })
-    .map((r) => ({ qd: r.case.qd, iops: Math.round(r.iops as number), impl: runnerLabel(r.runner) }));
+    .map((r) => {
+      const rt = r.runner.runtime;
+      return {
+        qd: r.case.qd,
+        iops: Math.round(r.iops as number),
+        impl: runnerLabel(r.runner),
+        kind: rt === "c" ? "C" : r.runner.impl,
+        runtime: rt === "bun" ? "Bun" : rt === "deno" ? "Deno" : "native",
+      };
+    });
 }
 
-/** The Vega-Lite spec: a line per implementation, log-scaled axes (QD 1…128; IOPS span 20x between fs and io_uring). */
+/**
+ * The Vega-Lite spec: a line per runner, coloured by implementation,
+ * marked by runtime (Deno dashed) (12 runners are too many for one palette);
+ * log-scaled axes (QD 1…128; IOPS span 20x between fs and io_uring).
+ */
 export function chartSpec(points: readonly Point[], header: Header): TopLevelSpec {
   const qds = [...new Set(points.map((p) => p.qd))].sort((a, b) => a - b);
-  const order = [...new Set(points.map((p) => p.impl))];
+  const kinds = [...new Set(points.map((p) => p.kind))];
+  const runtimes = ["native", "Bun", "Deno"].filter((r) => points.some((p) => p.runtime === r));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
@@ -37,11 +56,14 @@ export function chartSpec(points: readonly Point[], header: Header): TopLevelSpe
     height: 360,
     background: "white",
     data: { values: points.map((p) => ({ ...p })) },
-    mark: { type: "line", point: true },
+    mark: { type: "line", point: { filled: true, size: 45 } },
     encoding: {
+      detail: { field: "impl" },
       x: { field: "qd", type: "quantitative", title: "queue depth", scale: { type: "log", base: 2, domain: [qds[0] ?? 1, qds[qds.length - 1] ?? 128] }, axis: { values: qds, format: "d" } },
       y: { field: "iops", type: "quantitative", title: "IOPS", scale: { type: "log" }, axis: { format: "~s" } },
-      color: { field: "impl", type: "nominal", title: "implementation", sort: order },
+      color: { field: "kind", type: "nominal", title: "implementation", sort: kinds, scale: { scheme: "category10" } },
+      strokeDash: { field: "runtime", type: "nominal", title: "runtime", sort: runtimes, scale: { domain: runtimes, range: runtimes.map((r) => (r === "Deno" ? [6, 3] : [1, 0])) } },
+      shape: { field: "runtime", type: "nominal", title: "runtime", sort: runtimes, scale: { domain: runtimes, range: runtimes.map((r) => (r === "Deno" ? "square" : r === "Bun" ? "circle" : "diamond")) } },
       tooltip: [{ field: "impl" }, { field: "qd" }, { field: "iops", format: "," }],
     },
   };

@@ -9,8 +9,10 @@
 // `--impl batch|promise|fs-sync|fs-async|native-file` for the JS child;
 // output `{ impl, runtime, workload, bs, qd, batch, direct, fixed, files,
 // sqpoll, ops, seconds, bytes, cpuUserUs, cpuSysUs, latency: { p50Ns,
-// p99Ns, p999Ns, samples } | null, verified, mode }`, exit 0 (non-zero and
-// a message on stderr on failure).
+// p99Ns, p999Ns, samples } | null, verified, mode }`, exit 0; exit 1 and a
+// message on stderr when the run fails; exit 2 when the child cannot run
+// that combination (e.g. native-file with --direct): not a failure, the
+// runner is skipped for the case with the child's message as the reason.
 //
 // The first children spoke an older dialect ("legacy"): `--api
 // batch|promise` instead of --impl, workloads nop|randread|seq, no
@@ -128,9 +130,13 @@ export function pinned(command: Command, pin: string[] | null): Command {
   return pin === null ? command : { cmd: pin[0], args: [...pin.slice(1), command.cmd, ...command.args] };
 }
 
-export type Outcome = { ok: true; stdout: string } | { ok: false; error: string };
+export type Outcome = { ok: true; stdout: string } | { ok: false; error: string; status: number | null; stderr: string };
 
-/** Runs a command to completion; a non-zero exit, a signal or a timeout is an error carrying stderr's last lines. */
+/**
+ * Runs a command to completion; a non-zero exit, a signal or a timeout is
+ * an error carrying stderr's last lines (and the exit status: 2 is a
+ * child's "I cannot run this combination").
+ */
 export function execute(command: Command, timeoutMs: number, cwd?: string): Outcome {
   const r = spawnSync(command.cmd, command.args, {
     cwd,
@@ -140,9 +146,10 @@ export function execute(command: Command, timeoutMs: number, cwd?: string): Outc
     maxBuffer: 64 * 1024 * 1024,
   });
   const stderr = (r.stderr ?? "").trim().split("\n").slice(-6).join("\n");
-  if (r.error) return { ok: false, error: `${r.error.message}${stderr ? `: ${stderr}` : ""}` };
-  if (r.signal) return { ok: false, error: `killed by ${r.signal}${stderr ? `: ${stderr}` : ""}` };
-  if (r.status !== 0) return { ok: false, error: `exit ${r.status}${stderr ? `: ${stderr}` : ""}` };
+  const fail = (what: string) => ({ ok: false as const, error: `${what}${stderr ? `: ${stderr}` : ""}`, status: r.status, stderr });
+  if (r.error) return fail(r.error.message);
+  if (r.signal) return fail(`killed by ${r.signal}`);
+  if (r.status !== 0) return fail(`exit ${r.status}`);
   return { ok: true, stdout: r.stdout ?? "" };
 }
 

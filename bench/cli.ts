@@ -15,13 +15,13 @@ import { holdsPattern } from "./pattern.mjs";
 import { childArgs, detectProtocol, execute, lastJsonLine, normalize, pinned, type Programs, type Protocol, type RunEnv } from "./children.ts";
 import { fioArgs, fioVersion, parseFio } from "./fio.ts";
 import { type Options, parseOptions, USAGE, UsageError } from "./options.ts";
-import { type Plan, runPlans } from "./orchestrate.ts";
+import { type Plan, type RunOutcome, runPlans } from "./orchestrate.ts";
 import { type Skip, toJson, toMarkdown, toTable } from "./report.ts";
 import { renderChart } from "./chart.ts";
 import { caseLabel, isWrite, notApplicable, runnerLabel, runnersFor, usesFile, usesPageCache } from "./suites.ts";
 import { checkDataFile, cpuInfo, DataFiles, DEFAULT_FILE_SIZE, describeDisk, directUnusable, pinPrefix, versionOf, warmPageCache } from "./setup.ts";
 import { summarize } from "./summarize.ts";
-import type { Case, Header, RunResult, Runner } from "./types.ts";
+import type { Case, Header, Runner } from "./types.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const programs: Programs = {
@@ -32,6 +32,8 @@ const programs: Programs = {
 };
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
+/** The last non-empty line of a child's stderr, without the program's "name: " prefix. */
+const lastLine = (text: string) => (text.trim().split("\n").pop() ?? "").replace(/^(shim|ref-bench): /, "");
 
 /** A progress line on stderr (rewritten in place on a terminal, at most every 5 s otherwise) once a run is past a few seconds. */
 function progressReporter(estimateMs: number) {
@@ -179,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const progress = progressReporter(estimateMs);
     const pinFor = (c: Case) => (c.sqpoll ? null : pin);
     const fileOf = (c: Case) => (isWrite(c.workload) ? writeFile : readFile);
-    const raws = runPlans(plans, opts.rounds, {
+    const { raws, refused } = runPlans(plans, opts.rounds, {
       beforeCase(c) {
         const f = fileOf(c);
         if (usesPageCache(c) && f !== null) warmPageCache(f);
@@ -187,13 +189,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       progress(done, total, c, runner, round) {
         progress.update(done, total, c, runner, round, opts.rounds);
       },
-      run(runner, c): RunResult | { error: string } {
+      run(runner, c): RunOutcome {
         const command = runner.runtime === "fio"
           ? fioArgs(c, fileOf(c) as string, fileSize, opts.durationMs, opts.warmupMs)
           : childArgs(runner, c, env);
         if ("unsupported" in command) return { error: command.unsupported };
         const r = execute(pinned(command, pinFor(c)), opts.durationMs + opts.warmupMs + 60_000, root);
-        if (!r.ok) return { error: r.error };
+        if (!r.ok) {
+          // Exit 2: the child cannot run this combination (its message says why).
+          if (r.status === 2 && runner.runtime !== "fio") return { refused: lastLine(r.stderr) || r.error };
+          return { error: r.error };
+        }
         try {
           return runner.runtime === "fio" ? parseFio(r.stdout) : normalize(lastJsonLine(r.stdout), c.bs);
         } catch (e) {
@@ -202,11 +208,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     });
     progress.end();
+    for (const x of refused) skipped.push({ label: caseLabel(x.case), runner: runnerLabel(x.runner), reason: x.reason });
 
     // ---- report -----------------------------------------------------------------------------
     const results = summarize(raws, (c) => pinFor(c) !== null);
     const { model, cores } = cpuInfo();
     const header: Header = {
+      command: ["uringshim-bench", ...argv].join(" "),
       kernel: os.release(),
       cpu: model,
       cores,

@@ -46,8 +46,8 @@ export const USAGE = `usage: uringshim-bench [options]   (bun bench/cli.ts … |
   --sqpoll                   IORING_SETUP_SQPOLL (such runs are never pinned)
   --fsync-every N            write workloads: fsync after every N writes
   --read-pct N               mixed: percentage of reads (default 70)
-  --duration TIME            timed part of each run: 500, 500ms, 2s (quick 400ms, full 1s)
-  --warmup TIME              untimed warm-up of each run first (quick 150ms, full 200ms)
+  --duration TIME            timed part of each run: 500, 500ms, 2s (quick 300ms, full 1s)
+  --warmup TIME              untimed warm-up of each run first (quick 100ms, full 200ms)
   --rounds N                 rounds; implementations alternate within each (quick 3, full 5)
   --runtime bun|deno|both    JS runtimes (default both)
   --impl I[,I…]              c, batch, promise, fs-sync, fs-async, native-file, fio (default all)

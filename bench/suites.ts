@@ -14,7 +14,7 @@ export type Suite = (typeof SUITES)[number];
 
 /** Per-suite defaults: rounds and the timed duration of each run (JS children warm up warmupMs first). */
 export const SUITE_DEFAULTS: Record<Suite, { rounds: number; durationMs: number; warmupMs: number }> = {
-  quick: { rounds: 3, durationMs: 400, warmupMs: 150 },
+  quick: { rounds: 3, durationMs: 300, warmupMs: 100 },
   full: { rounds: 5, durationMs: 1000, warmupMs: 200 },
 };
 
@@ -93,8 +93,8 @@ export function notApplicable(impl: Impl, c: Case): string | null {
     case "fs-sync":
     case "fs-async":
     case "native-file":
+      // O_DIRECT: the child decides (native-file refuses it, exit 2, saying why).
       if (c.workload === "nop") return "no NOP in a runtime's fs";
-      if (c.direct) return "the runtime's fs has no aligned buffers for O_DIRECT";
       if (c.fixed || c.files || c.sqpoll) return "no registered buffers, files or SQPOLL in a runtime's fs";
       return null;
     case "fio":

@@ -90,6 +90,8 @@ export interface Result {
 
 /** The machine and the method, printed above every report. */
 export interface Header {
+  /** The command line, e.g. "uringshim-bench --suite full --markdown". */
+  command: string;
   kernel: string;
   cpu: string;
   cores: number;
