@@ -5,6 +5,9 @@ export {
 } from "./ring.ts";
 export { BufferRing } from "./buffer-ring.ts";
 export type { ReceivedChunk } from "./ring-net.ts";
+export {
+  connect, Connection, type ConnectionHandler, type ConnectOptions, DEFAULT_SERVER_BUFFERS, serve, Server, type ServeOptions,
+} from "./connection.ts";
 export { AF_INET, AF_INET6, AF_UNIX, type SocketAddress, type SocketAddressInput } from "./sockaddr.ts";
 export type { RingMode } from "./ring-core.ts";
 export type { MultishotStream } from "./op-stream.ts";
