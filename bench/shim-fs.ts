@@ -5,12 +5,14 @@
 //
 //   fs-sync      node:fs readSync/writeSync, one request at a time
 //   fs-async     node:fs/promises FileHandle.read/write, qd in flight
-//   native-file  Bun: Bun.file(path).slice(off, off + bs).arrayBuffer()
-//                (reads), Bun.write(Bun.file(fd), data) (sequential
-//                writes, one at a time: it writes at the fd's position,
-//                and Bun has no positional write); Deno: one Deno.FsFile
-//                per request in flight, seek() then read()/write()
-//                (Deno has no positional read or write).
+//   native-file  Bun: Bun.file(fd).slice(off, off + bs).arrayBuffer()
+//                with one fd per request in flight (reads),
+//                Bun.write(Bun.file(fd), data) (sequential writes, one at
+//                a time: it writes at the fd's position, and Bun has no
+//                positional write); Deno: one Deno.FsFile per request in
+//                flight, seekSync() then read()/write() (Deno has no
+//                positional read or write). See bunFile and denoFile for
+//                the alternatives measured.
 //
 // Buffers are slots of a BufferPool (native, page-aligned memory, as the
 // ring's), so O_DIRECT works where the API passes the memory through.
@@ -280,27 +282,37 @@ export async function nativeFile(env: IoEnv, pool: BufferPool): Promise<RunResul
 }
 
 /**
- * Bun reads: `Bun.file(path).slice(off, off + bs).arrayBuffer()` (a new
- * ArrayBuffer per read; the BunFile is made once), qd in flight.
- * Bun writes (seqwrite only): `Bun.write(Bun.file(fd), slot)`, one at a
- * time, at the fd's position, which the plan's sequential offsets follow;
- * at the end of the file the fd is reopened (position 0). fsync: fsyncSync
- * (nothing else is in flight).
+ * Bun reads: `Bun.file(fd).slice(off, off + bs).arrayBuffer()` (a new
+ * ArrayBuffer per read), qd in flight, each slot with its own fd and
+ * BunFile: Bun 1.4.5 reads a slice with lseek + read on the fd (strace), so
+ * requests sharing one fd would read each other's offsets. It also seeks
+ * only for off > 0: slice(0, n) reads from wherever the fd was left
+ * (measured: after reading the last block it returns 0 bytes; the bug of
+ * oven-sh/bun#33873), so a read at offset 0 goes through
+ * `Bun.file(path)`, which opens the file afresh. `Bun.file(path).slice(…)`
+ * for every read does 0.55-0.6x the reads/s here (4 KiB, QD 32, page
+ * cache): it opens the file for each.
  */
 async function bunFile(env: IoEnv, pool: BufferPool): Promise<RunResult> {
   const o = env.o;
   const bs = o.bs;
   if (!env.hasWrites) {
-    const file = Bun.file(env.path);
-    const last: (Uint8Array | undefined)[] = new Array(o.qd);
-    const request: AsyncRequest = (i, _write, off) =>
-      file.slice(off, off + bs).arrayBuffer().then((ab) => {
-        last[i] = new Uint8Array(ab);
-        return ab.byteLength;
-      });
-    const { m, lastOff, lastWrite, c } = await asyncWorkers(env, null, request, () => Promise.resolve());
-    const verifiedBuffers = verifySlots(env, lastOff, lastWrite, (i) => last[i]);
-    return { ...m, ...counts(c), verifiedBuffers, inFlight: o.qd, mode: "Bun.file(path).slice().arrayBuffer()" };
+    const fds = Array.from({ length: o.qd }, () => openSync(env.path, constants.O_RDONLY));
+    try {
+      const files = fds.map((fd) => Bun.file(fd));
+      const byPath = Bun.file(env.path);
+      const last: (Uint8Array | undefined)[] = new Array(o.qd);
+      const request: AsyncRequest = (i, _write, off) =>
+        (off > 0 ? files[i] : byPath).slice(off, off + bs).arrayBuffer().then((ab) => {
+          last[i] = new Uint8Array(ab);
+          return ab.byteLength;
+        });
+      const { m, lastOff, lastWrite, c } = await asyncWorkers(env, null, request, () => Promise.resolve());
+      const verifiedBuffers = verifySlots(env, lastOff, lastWrite, (i) => last[i]);
+      return { ...m, ...counts(c), verifiedBuffers, inFlight: o.qd, mode: "Bun.file(fd).slice().arrayBuffer(), an fd per request in flight" };
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
   }
   // seqwrite: one request in flight.
   const view = pool.view(0, 0, bs);
@@ -331,7 +343,8 @@ async function bunFile(env: IoEnv, pool: BufferPool): Promise<RunResult> {
 
 /**
  * Deno: qd Deno.FsFile handles of the file, one per request in flight
- * (a shared one's position would race); each request seeks its handle,
+ * (a shared one's position would race); each request seeks its handle
+ * (seekSync: an lseek, 1.7-1.8x the reads/s of awaiting seek() here),
  * then reads or writes the slot. fsync: FsFile.sync() on the first handle.
  */
 async function denoFile(env: IoEnv, pool: BufferPool): Promise<RunResult> {
@@ -343,12 +356,12 @@ async function denoFile(env: IoEnv, pool: BufferPool): Promise<RunResult> {
     for (let i = 0; i < o.qd; i++) files.push(await Deno.open(env.path, { read: true, write: env.hasWrites }));
     const request: AsyncRequest = async (i, write, off) => {
       const f = files[i];
-      await f.seek(off, Deno.SeekMode.Start);
+      f.seekSync(off, Deno.SeekMode.Start);
       return write ? await f.write(views[i]) : (await f.read(views[i])) ?? 0;
     };
     const { m, lastOff, lastWrite, c } = await asyncWorkers(env, pool, request, () => files[0].sync());
     const verifiedBuffers = verifySlots(env, lastOff, lastWrite, (i) => views[i]);
-    return { ...m, ...counts(c), verifiedBuffers, inFlight: o.qd, mode: "Deno.FsFile seek + read/write" };
+    return { ...m, ...counts(c), verifiedBuffers, inFlight: o.qd, mode: "Deno.FsFile seekSync + read/write, a file per request in flight" };
   } finally {
     for (const f of files) f.close();
   }
