@@ -128,7 +128,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const maxBs = Math.max(4096, ...opts.cases.map((c) => c.bs));
     let readFile: string | null = null;
     let writeFile: string | null = null;
+    /** fio's own scratch file: fio writes its own data, which would break the children's checks of the pattern. */
+    let fioWriteFile: string | null = null;
     let fileSize = DEFAULT_FILE_SIZE;
+    let writeSize = 0;
     if (needFile) {
       if (opts.file !== null) {
         const f = checkDataFile(opts.file, maxBs);
@@ -146,8 +149,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       if (opts.cases.some((c) => isWrite(c.workload))) {
         // Writes never go into the read file (it may be the user's): a scratch file beside it.
-        const size = Math.min(fileSize, DEFAULT_FILE_SIZE);
-        writeFile = files.patternFile(path.join(path.dirname(readFile), `.uringshim-bench-write-${process.pid}.bin`), Math.floor(size / 4096) * 4096);
+        writeSize = Math.floor(Math.min(fileSize, DEFAULT_FILE_SIZE) / 4096) * 4096;
+        const scratch = (name: string) => files.patternFile(path.join(path.dirname(readFile as string), `.uringshim-bench-${name}-${process.pid}.bin`), writeSize);
+        writeFile = scratch("write");
+        if (fio !== null) fioWriteFile = scratch("fio-write");
       }
     }
     const directReason = needsDisk && readFile !== null ? directUnusable(readFile) : null;
@@ -175,7 +180,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
     // ---- run ---------------------------------------------------------------------------------
-    const perRunMs = (r: Runner) => opts.durationMs + (r.runtime === "c" ? 10 : opts.warmupMs + 150);
+    const perRunMs = (r: Runner) => opts.durationMs + opts.warmupMs + (r.runtime === "c" ? 10 : 150);
     const estimateMs = plans.reduce((s, p) => s + p.runners.reduce((t, r) => t + perRunMs(r), 0), 0) * opts.rounds;
     say(`${plans.reduce((s, p) => s + p.runners.length, 0) * opts.rounds} runs in ${opts.rounds} round(s), about ${Math.ceil(estimateMs / 1000)} s`);
     const progress = progressReporter(estimateMs);
@@ -191,7 +196,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
       run(runner, c): RunOutcome {
         const command = runner.runtime === "fio"
-          ? fioArgs(c, fileOf(c) as string, fileSize, opts.durationMs, opts.warmupMs)
+          ? isWrite(c.workload)
+            ? fioArgs(c, fioWriteFile as string, writeSize, opts.durationMs, opts.warmupMs)
+            : fioArgs(c, readFile as string, fileSize, opts.durationMs, opts.warmupMs)
           : childArgs(runner, c, env);
         if ("unsupported" in command) return { error: command.unsupported };
         const r = execute(pinned(command, pinFor(c)), opts.durationMs + opts.warmupMs + 60_000, root);
