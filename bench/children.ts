@@ -13,18 +13,10 @@
 // message on stderr when the run fails; exit 2 when the child cannot run
 // that combination (e.g. native-file with --direct): not a failure, the
 // runner is skipped for the case with the child's message as the reason.
-//
-// The first children spoke an older dialect ("legacy"): `--api
-// batch|promise` instead of --impl, workloads nop|randread|seq, no
-// --warmup-ms in ref-bench, --latency only for reads of the batch API; output `opsPerSec`, `cpuUsPerOp`, `p50Us`/`p99Us`,
-// `latencySamples`, `verified` as a count. detectProtocol() asks each child
-// once which one it speaks; legacyArgs() says "unsupported" for what the
-// old dialect cannot express, and normalize() reads both outputs.
+// Fields a child adds beyond these are ignored.
 import { spawnSync } from "node:child_process";
 import type { Case, ChildRuntime, Latency, RunResult, Runner } from "./types.ts";
 import { isWrite } from "./suites.ts";
-
-export type Protocol = "current" | "legacy";
 
 export interface Programs {
   refBench: string;
@@ -42,10 +34,6 @@ export interface RunEnv {
   writeFile: string | null;
   durationMs: number;
   warmupMs: number;
-  /** The prefix that pins a run to one CPU (["taskset", "-c", "1"]), or null. */
-  pin: string[] | null;
-  /** The protocol each child program speaks (detectProtocol()). */
-  protocol: Partial<Record<ChildRuntime, Protocol>>;
 }
 
 export type Command = { cmd: string; args: string[] };
@@ -65,8 +53,8 @@ export function fileFor(c: Case, env: Pick<RunEnv, "readFile" | "writeFile">): s
   return isWrite(c.workload) ? env.writeFile : env.readFile;
 }
 
-/** The command line of a run in the current protocol. */
-export function currentArgs(runner: Runner, c: Case, env: RunEnv): Built {
+/** The command line of a run (ref-bench or the shim; fio.ts builds fio's). */
+export function childArgs(runner: Runner, c: Case, env: RunEnv): Built {
   const b = base(runner.runtime, env.programs);
   const args = [...b.args];
   if (runner.runtime !== "c") args.push("--impl", runner.impl);
@@ -84,45 +72,6 @@ export function currentArgs(runner: Runner, c: Case, env: RunEnv): Built {
   if (c.workload === "mixed") args.push("--read-pct", `${c.readPct}`);
   args.push("--duration-ms", `${env.durationMs}`, "--warmup-ms", `${env.warmupMs}`);
   return { cmd: b.cmd, args };
-}
-
-/** The command line of a run in the legacy dialect, or why that dialect cannot express it. */
-export function legacyArgs(runner: Runner, c: Case, env: RunEnv): Built {
-  const child = runner.runtime === "c" ? "ref-bench" : "bench/shim.ts";
-  if (runner.impl !== "c" && runner.impl !== "batch" && runner.impl !== "promise") {
-    return { unsupported: `${child} has no --impl ${runner.impl} yet` };
-  }
-  if (c.workload !== "nop" && c.workload !== "randread" && c.workload !== "seqread") {
-    return { unsupported: `${child} has no ${c.workload} workload yet` };
-  }
-  const promise = runner.impl === "promise";
-  if (promise && (c.workload === "seqread" || c.fixed || c.files)) {
-    return { unsupported: `${child} runs seqread, fixed buffers and registered files with the batch API only` };
-  }
-  if (runner.impl === "batch" && c.files && !c.fixed) return { unsupported: `${child} needs fixed buffers for a registered file` };
-  const b = base(runner.runtime, env.programs);
-  const args = [...b.args];
-  if (runner.runtime !== "c") args.push("--api", runner.impl);
-  args.push("--workload", c.workload === "seqread" ? "seq" : c.workload, "--batch", `${c.batch}`);
-  if (c.workload !== "nop") {
-    if (env.readFile === null) return { unsupported: "no data file" };
-    args.push("--bs", `${c.bs}`, "--qd", `${c.qd}`, "--file", env.readFile);
-    // Latency comes from the instrumented loop, which the old promise child lacks. (No --verify:
-    // the old children check the first version of bench/pattern.mjs, not today's.)
-    if (!promise) args.push("--latency");
-  }
-  if (c.direct) args.push("--direct");
-  if (c.fixed) args.push("--fixed");
-  if (c.files) args.push("--files");
-  if (c.sqpoll) args.push("--sqpoll");
-  args.push("--duration-ms", `${env.durationMs}`);
-  if (runner.runtime !== "c") args.push("--warmup-ms", `${env.warmupMs}`);
-  return { cmd: b.cmd, args };
-}
-
-/** The command line of a run in the protocol its child speaks. */
-export function childArgs(runner: Runner, c: Case, env: RunEnv): Built {
-  return env.protocol[runner.runtime] === "legacy" ? legacyArgs(runner, c, env) : currentArgs(runner, c, env);
 }
 
 /** cmd and args behind the pin prefix, when there is one. */
@@ -172,7 +121,7 @@ export function lastJsonLine(stdout: string): Record<string, unknown> {
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /**
- * One child line (either dialect) as a RunResult. bs is the case's block
+ * One child line as a RunResult. bs is the case's block
  * size, used when the child does not report bytes. Throws on a line without
  * a positive op count and duration.
  */
@@ -186,22 +135,13 @@ export function normalize(raw: Record<string, unknown>, bs: number): RunResult {
   const bytes = num(raw.bytes) ?? ops * (num(raw.bs) ?? bs);
   const cpuUser = num(raw.cpuUserUs);
   const cpuSys = num(raw.cpuSysUs);
-  let cpuPerOpUs: number | null = null;
-  if (cpuUser !== null && cpuSys !== null && ops > 0) cpuPerOpUs = (cpuUser + cpuSys) / ops;
-  else if (num(raw.cpuUsPerOp) !== null && (raw.cpuUsPerOp as number) > 0) cpuPerOpUs = raw.cpuUsPerOp as number;
+  const cpuPerOpUs = cpuUser !== null && cpuSys !== null && ops > 0 ? (cpuUser + cpuSys) / ops : null;
   let latency: Latency | null = null;
-  const l = raw.latency;
-  if (l !== null && typeof l === "object") {
-    const o = l as Record<string, unknown>;
-    latency = { p50Ns: num(o.p50Ns), p99Ns: num(o.p99Ns), p999Ns: num(o.p999Ns), samples: num(o.samples) ?? 0 };
-  } else if (num(raw.p50Us) !== null) {
-    const us = (v: unknown) => (num(v) === null ? null : (v as number) * 1000);
-    latency = { p50Ns: us(raw.p50Us), p99Ns: us(raw.p99Us), p999Ns: us(raw.p999Us), samples: num(raw.latencySamples) ?? 0 };
+  if (raw.latency !== null && typeof raw.latency === "object") {
+    const l = raw.latency as Record<string, unknown>;
+    latency = { p50Ns: num(l.p50Ns), p99Ns: num(l.p99Ns), p999Ns: num(l.p999Ns), samples: num(l.samples) ?? 0 };
+    if (latency.p50Ns === null && latency.p99Ns === null && latency.p999Ns === null) latency = null;
   }
-  if (latency !== null && latency.p50Ns === null && latency.p99Ns === null && latency.p999Ns === null) latency = null;
-  let verified: boolean | null = null;
-  if (typeof raw.verified === "boolean") verified = raw.verified;
-  else if (num(raw.verified) !== null && (raw.verified as number) > 0) verified = true; // legacy: a count of checked buffers
   const isNop = raw.workload === "nop" || bs === 0;
   return {
     ops,
@@ -211,24 +151,7 @@ export function normalize(raw: Record<string, unknown>, bs: number): RunResult {
     mbps: isNop ? null : bytes / seconds / 1e6,
     cpuPerOpUs,
     latency,
-    verified,
+    verified: typeof raw.verified === "boolean" ? raw.verified : null,
     mode: typeof raw.mode === "string" ? raw.mode : null,
   };
-}
-
-/**
- * Which protocol a child program speaks: a 1 ms NOP run with the current
- * flags succeeds only under the current protocol.
- */
-export function detectProtocol(rt: "c" | "bun" | "deno", programs: Programs): Protocol {
-  const b = base(rt, programs);
-  const args = [...b.args, ...(rt === "c" ? [] : ["--impl", "batch"]), "--workload", "nop", "--batch", "1", "--duration-ms", "1", "--warmup-ms", "0"];
-  const r = execute({ cmd: b.cmd, args }, 30_000);
-  if (!r.ok) return "legacy";
-  try {
-    normalize(lastJsonLine(r.stdout), 0);
-    return "current";
-  } catch {
-    return "legacy";
-  }
 }

@@ -12,7 +12,7 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { holdsPattern } from "./pattern.mjs";
-import { childArgs, detectProtocol, execute, lastJsonLine, normalize, pinned, type Programs, type Protocol, type RunEnv } from "./children.ts";
+import { childArgs, execute, lastJsonLine, normalize, pinned, type Programs, type RunEnv } from "./children.ts";
 import { fioArgs, fioVersion, parseFio } from "./fio.ts";
 import { type Options, parseOptions, USAGE, UsageError } from "./options.ts";
 import { type Plan, type RunOutcome, runPlans } from "./orchestrate.ts";
@@ -103,13 +103,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   say(pinNote);
 
-  // ---- which children speak which protocol ----------------------------------------
-  const protocol: Partial<Record<Runner["runtime"], Protocol>> = {};
-  if (opts.impls.includes("c")) protocol.c = detectProtocol("c", programs);
-  if (opts.impls.some((i) => i !== "c" && i !== "fio")) for (const rt of opts.runtimes) protocol[rt] = detectProtocol(rt, programs);
-  const legacy = Object.entries(protocol).filter(([, p]) => p === "legacy").map(([k]) => k);
-  if (legacy.length) say(`children speaking the older protocol (--api, fewer fields): ${legacy.join(", ")}`);
-
   const fio = opts.impls.includes("fio") ? fioVersion() : null;
 
   // ---- data files ---------------------------------------------------------------------
@@ -158,7 +151,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const directReason = needsDisk && readFile !== null ? directUnusable(readFile) : null;
 
     // ---- plans ---------------------------------------------------------------------------
-    const env: RunEnv = { programs, readFile, writeFile, durationMs: opts.durationMs, warmupMs: opts.warmupMs, pin, protocol };
+    const env: RunEnv = { programs, readFile, writeFile, durationMs: opts.durationMs, warmupMs: opts.warmupMs };
     const skipped: Skip[] = [];
     const plans: Plan[] = opts.cases.map((c) => {
       const plan: Plan = { case: c, runners: [], skipped: [] };

@@ -1,10 +1,12 @@
 // bench/types.ts: the shapes the bench's parts pass to each other.
 
-export const WORKLOADS = ["nop", "randread", "seqread", "randwrite", "seqwrite", "mixed"] as const;
-export type Workload = (typeof WORKLOADS)[number];
+import { IMPLS as JS_IMPLS, WORKLOADS, type Workload } from "./shim-common.ts";
 
-/** Implementations, in the order they run within a round. */
-export const IMPLS = ["c", "batch", "promise", "fs-sync", "fs-async", "native-file", "fio"] as const;
+/** The workloads the children take (bench/shim-common.ts holds the list). */
+export { WORKLOADS, type Workload };
+
+/** Implementations, in the order they run within a round: C, the JS child's, fio. */
+export const IMPLS = ["c", ...JS_IMPLS, "fio"] as const;
 export type Impl = (typeof IMPLS)[number];
 
 export type JsRuntime = "bun" | "deno";
