@@ -13,7 +13,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { holdsPattern } from "./pattern.mjs";
 import { childArgs, execute, lastJsonLine, normalize, pinned, type Programs, type RunEnv } from "./children.ts";
-import { fioArgs, fioVersion, parseFio } from "./fio.ts";
+import { fioArgs, parseFio } from "./fio.ts";
 import { type Options, parseOptions, USAGE, UsageError } from "./options.ts";
 import { type Plan, type RunOutcome, runPlans } from "./orchestrate.ts";
 import { type Skip, toJson, toMarkdown, toTable } from "./report.ts";
@@ -63,8 +63,8 @@ function progressReporter(estimateMs: number) {
 /** The version of each runtime asked for, as "1.4.5". */
 function runtimeVersions(opts: Options): Record<string, string> {
   const v: Record<string, string> = {};
-  if (opts.runtimes.includes("bun")) v.bun = versionOf(programs.bun, ["--version"]);
-  if (opts.runtimes.includes("deno")) v.deno = versionOf(programs.deno, ["--version"]).replace(/^deno\s+/, "").split(" ")[0];
+  if (opts.runtimes.includes("bun")) v.bun = versionOf(programs.bun, ["--version"]) ?? "unavailable";
+  if (opts.runtimes.includes("deno")) v.deno = versionOf(programs.deno, ["--version"])?.replace(/^deno\s+/, "").split(" ")[0] ?? "unavailable";
   return v;
 }
 
@@ -103,7 +103,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   say(pinNote);
 
-  const fio = opts.impls.includes("fio") ? fioVersion() : null;
+  /** fio's version ("fio-3.33"), or null when it is not installed (or not asked for). */
+  const fio = opts.impls.includes("fio") ? versionOf("fio", ["--version"]) : null;
 
   // ---- data files ---------------------------------------------------------------------
   const files = new DataFiles();

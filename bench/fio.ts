@@ -4,7 +4,6 @@
 // --norandommap like ref-bench's xorshift offsets (blocks may repeat).
 // fio's own submission batching stays at its defaults (it submits each
 // request as it is queued) and is printed with the command line.
-import { spawnSync } from "node:child_process";
 import type { Case, RunResult } from "./types.ts";
 import type { Command } from "./children.ts";
 
@@ -15,16 +14,6 @@ const RW: Record<Exclude<Case["workload"], "nop">, string> = {
   seqwrite: "write",
   mixed: "randrw",
 };
-
-/** fio's version ("fio-3.33"), or null when fio is not installed. */
-export function fioVersion(): string | null {
-  try {
-    const r = spawnSync("fio", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    return r.status === 0 ? r.stdout.trim() : null;
-  } catch {
-    return null;
-  }
-}
 
 /** fio's command line for a case on file (size bytes), timed like the other children. */
 export function fioArgs(c: Case, file: string, size: number, durationMs: number, warmupMs: number): Command {

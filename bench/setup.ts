@@ -84,10 +84,10 @@ export function cpuInfo(): { model: string; cores: number } {
   return { model, cores: os.cpus().length };
 }
 
-/** The first line a program prints for its version flag, or "unavailable". */
-export function versionOf(cmd: string, args: string[]): string {
+/** The first line a program prints for its version flag, or null when it is not installed (or fails). */
+export function versionOf(cmd: string, args: string[]): string | null {
   const r = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  return r.status === 0 ? r.stdout.split("\n")[0].trim() : "unavailable";
+  return r.status === 0 ? r.stdout.split("\n")[0].trim() : null;
 }
 
 /** ["taskset", "-c", cpu] when taskset can pin to that CPU, else the reason it cannot. */

@@ -16,6 +16,7 @@ import { chartPoints, renderChart } from "../bench/chart.ts";
 import { caseLabel, makeCase, notApplicable, runnersFor, suiteCases } from "../bench/suites.ts";
 import { summarize } from "../bench/summarize.ts";
 import type { Case, Header, Runner } from "../bench/types.ts";
+import { versionOf } from "../bench/setup.ts";
 import { runtime, runtimeCommand, tempDir } from "./support/uring.ts";
 
 const cli = fileURLToPath(new URL("../bench/cli.ts", import.meta.url));
@@ -209,6 +210,11 @@ describe("bench child protocol", () => {
     expect(() => normalize({ impl: "c" }, 0)).toThrow(/without ops and seconds/);
     expect(() => normalize({ ops: 1, seconds: 0 }, 0)).toThrow(/without ops and seconds/);
     expect(() => lastJsonLine("no json here\n")).toThrow(/no JSON line/);
+  });
+
+  it("a program that is not installed (fio, say) has no version: the runner is skipped", () => {
+    expect(versionOf("uringshim-no-such-program", ["--version"])).toBeNull();
+    expect(versionOf("make", ["--version"])).toMatch(/Make/);
   });
 
   it("fio: command line and JSON", () => {
