@@ -13,7 +13,8 @@
 // or the bench measures the client; and one client for all, because two
 // clients would measure two clients. Its CPU share is reported so a
 // client-bound run shows (`--client load` drives the servers with
-// examples/load.ts under Bun instead, which is client-bound on 2 CPUs).
+// examples/load.ts under Bun instead; it costs about as much CPU per
+// request as a server, so it mostly measures itself).
 //
 // Per round, every server runs every message size (64 B and 16 KiB by
 // default) for --duration-ms after --warmup-ms; the order of the servers
@@ -122,7 +123,6 @@ const { values: opt } = parseArgs({
     servers: { type: "string", default: "uringshim,runtime,node" },
     client: { type: "string", default: "c" },
     host: { type: "string", default: "127.0.0.1" },
-    pin: { type: "boolean" },
     "no-pin": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
