@@ -3,7 +3,7 @@
 // paths, this file: timers, cancellation's relatives, messages between
 // rings, futexes and child processes) over the engine in ring-base.ts.
 import {
-  IORING_SETUP_CQE32, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF, IORING_SETUP_SQE128, IORING_SETUP_SQPOLL,
+  IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CQE32, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF, IORING_SETUP_SQE128, IORING_SETUP_SQPOLL,
   IORING_SETUP_SUBMIT_ALL, IORING_TIMEOUT_ABS, IORING_TIMEOUT_ETIME_SUCCESS,
 } from "./constants.ts";
 import { ECANCELED, ETIME } from "./errors.ts";
@@ -170,6 +170,10 @@ export class Ring extends RingNet {
     }
     let flags = IORING_SETUP_SUBMIT_ALL;
     if (o.singleIssuer ?? true) flags |= IORING_SETUP_SINGLE_ISSUER;
+    // No inter-processor interrupt per completion (5.19+): the JS thread runs
+    // its completions' task_work at its next kernel entry, and is still
+    // woken if it sleeps. Not with SQPOLL, where the kernel refuses it.
+    if (!o.sqpoll) flags |= IORING_SETUP_COOP_TASKRUN;
     if (o.sqe128) flags |= IORING_SETUP_SQE128;
     if (o.cqe32) flags |= IORING_SETUP_CQE32;
     let sqThreadCpu = 0;
