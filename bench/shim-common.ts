@@ -180,6 +180,18 @@ export function cpuNow(): { user: number; system: number } {
   return process.cpuUsage();
 }
 
+/** Runs loop(warmupMs) untimed (if > 0), then loop(durationMs) with CPU time around it. */
+export async function measured(
+  o: Options, loop: (ms: number) => { ops: number; seconds: number } | Promise<{ ops: number; seconds: number }>, reset: () => void,
+): Promise<{ ops: number; seconds: number; cpuUserUs: number; cpuSysUs: number }> {
+  if (o.warmupMs > 0) await loop(o.warmupMs);
+  reset();
+  const c0 = cpuNow();
+  const r = await loop(o.durationMs);
+  const c1 = cpuNow();
+  return { ...r, cpuUserUs: c1.user - c0.user, cpuSysUs: c1.system - c0.system };
+}
+
 /**
  * The data check after a run, every request drained (ref_bench.c's):
  * a buffer whose last request was a read must hold the pattern at its

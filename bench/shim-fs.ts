@@ -24,7 +24,7 @@
 import { closeSync, constants, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { stampHeaders } from "./pattern.mjs";
-import { cpuNow, fail, type IoEnv, isBun, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
+import { fail, measured, type IoEnv, isBun, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
 
 type BufferPool = import("../runtime-bun/mod.ts").BufferPool;
 
@@ -41,16 +41,6 @@ const Bun = (globalThis as unknown as { Bun: BunLike }).Bun;
 /** Clock reads between checks of the end time in the one-at-a-time loop. */
 const SYNC_CHUNK = 16;
 
-async function measured(
-  o: Options, loop: (ms: number) => { ops: number; seconds: number } | Promise<{ ops: number; seconds: number }>, reset: () => void,
-): Promise<{ ops: number; seconds: number; cpuUserUs: number; cpuSysUs: number }> {
-  if (o.warmupMs > 0) await loop(o.warmupMs);
-  reset();
-  const c0 = cpuNow();
-  const r = await loop(o.durationMs);
-  const c1 = cpuNow();
-  return { ...r, cpuUserUs: c1.user - c0.user, cpuSysUs: c1.system - c0.system };
-}
 
 /**
  * IOSQE_IO_DRAIN by hand, for APIs that have no such flag. Requests call

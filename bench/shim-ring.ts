@@ -5,7 +5,7 @@
 // in flight).
 import { IOSQE_IO_DRAIN } from "../core/constants.ts";
 import { stampHeaders } from "./pattern.mjs";
-import { cpuNow, fail, type IoEnv, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
+import { fail, measured, type IoEnv, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
 
 type Mod = typeof import("../runtime-bun/mod.ts");
 type Ring = import("../runtime-bun/mod.ts").Ring;
@@ -19,17 +19,6 @@ export function openRing(mod: Mod, o: Options): Ring {
   return ring;
 }
 
-/** Runs loop(warmupMs) untimed (if > 0), then loop(durationMs) with CPU time around it. */
-async function measured(
-  o: Options, loop: (ms: number) => { ops: number; seconds: number } | Promise<{ ops: number; seconds: number }>, reset: () => void,
-): Promise<{ ops: number; seconds: number; cpuUserUs: number; cpuSysUs: number }> {
-  if (o.warmupMs > 0) await loop(o.warmupMs);
-  reset();
-  const c0 = cpuNow();
-  const r = await loop(o.durationMs);
-  const c1 = cpuNow();
-  return { ...r, cpuUserUs: c1.user - c0.user, cpuSysUs: c1.system - c0.system };
-}
 
 // ---- nop ----------------------------------------------------------------------
 
