@@ -68,6 +68,7 @@ export function childArgs(runner: Runner, c: Case, env: RunEnv): Built {
   if (c.fixed) args.push("--fixed");
   if (c.files) args.push("--files");
   if (c.sqpoll) args.push("--sqpoll");
+  if (c.submitEach) args.push("--submit-each");
   if (c.fsyncEvery > 0) args.push("--fsync-every", `${c.fsyncEvery}`);
   if (c.workload === "mixed") args.push("--read-pct", `${c.readPct}`);
   args.push("--duration-ms", `${env.durationMs}`, "--warmup-ms", `${env.warmupMs}`);

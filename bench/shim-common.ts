@@ -24,6 +24,8 @@ export interface Options {
   fixed: boolean;
   files: boolean;
   sqpoll: boolean;
+  /** I/O, batch API: submit each request as it is prepared. */
+  submitEach: boolean;
   huge: boolean;
   file: string | undefined;
   durationMs: number;
@@ -251,6 +253,7 @@ export function resultLine(o: Options, r: RunResult, latency: LatencySummary | n
     fixed: o.fixed,
     files: o.files,
     sqpoll: o.sqpoll,
+    submitEach: o.submitEach,
     huge: o.huge,
     ops: r.ops,
     seconds: Number(r.seconds.toFixed(6)),

@@ -12,7 +12,7 @@ type Ring = import("../runtime-bun/mod.ts").Ring;
 type BufferPool = import("../runtime-bun/mod.ts").BufferPool;
 type FixedFile = import("../runtime-bun/mod.ts").FixedFile;
 
-/** ref-bench: ring_init(entries, 2 * entries, sqpoll) with SUBMIT_ALL | SINGLE_ISSUER. */
+/** ref-bench: ring_init(entries, 2 * entries, sqpoll) with SINGLE_ISSUER and, unless SQPOLL, COOP_TASKRUN (Ring.open()'s default). */
 export function openRing(mod: Mod, o: Options): Ring {
   const ring = mod.Ring.open({ entries: o.entries, cqEntries: 2 * o.entries, singleIssuer: true, ...(o.sqpoll ? { sqpoll: true } : {}) });
   if (ring.entries !== o.entries) fail(`entries must be a power of two (ring has ${ring.entries})`);
@@ -101,6 +101,9 @@ function slots(env: IoEnv, pool: BufferPool) {
   };
 }
 
+/** The fsyncs' user data (slots are 0 … qd - 1), ref-bench's FSYNC_UD. */
+const FSYNC_UD = 0xffff_ffff;
+
 /**
  * ref-bench's io_loop: prime qd requests (userData = slot); repeat {
  * submitAndWait(batch) (enter(pending, batch, GETEVENTS)); for each CQE
@@ -111,23 +114,17 @@ function slots(env: IoEnv, pool: BufferPool) {
  * it submits, one after it returns is the completion time of every CQE
  * reaped then (ref-bench's method; the same histogram).
  *
- * --fsync-every N: ref-bench prepares an IORING_OP_FSYNC with
- * IOSQE_IO_DRAIN after every Nth write (why DRAIN: see its io_issue). The
- * batch API has no prepFsync and no way to set SQE flags, so the fsync is
- * the promise API's `ring.sqeSetFlags(ring.fsync(file), IOSQE_IO_DRAIN)`:
- * the same SQE at the same place in the SQ. The promise API puts it in the
- * SQ at the end of the event-loop turn, so the loop stops preparing
- * requests at that point (later completions wait in `deferred`), yields
- * one microtask (the ring's flush submits what is prepared plus the
- * fsync), then prepares the deferred requests behind it. What this adds
- * over ref-bench: the microtask hop per fsync, and the promise engine's
- * eventfd notifications while an fsync is in flight. ("fsyncVia" in the
- * result says so.)
+ * --fsync-every N: after every Nth write, an IORING_OP_FSYNC with
+ * IOSQE_IO_DRAIN (prepFsync), user data FSYNC_UD, as ref-bench does (why
+ * DRAIN: see its io_issue).
+ *
+ * --submit-each: submit() right after each request is prepared (ref-bench's
+ * too), so the enter that waits has nothing left to submit.
  */
 export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const { ring, pool, file, bufIndex } = r;
   const o = env.o;
-  const { qd, bs, batch, latency, fixed, fsyncEvery, sqpoll } = o;
+  const { qd, bs, batch, latency, fixed, fsyncEvery, sqpoll, submitEach } = o;
   const { nextOffset, nextIsWrite } = env.plan;
   const stamp = env.stamp;
   const hist = env.hist;
@@ -145,9 +142,7 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   let bad: string | undefined;
   let draining = false;
   let outstanding = qd;
-  /** An fsync is queued in the promise API: prepare nothing more until it is in the SQ. */
-  let deferring = false;
-  let deferred: number[] = [];
+  let fsyncsInFlight = 0;
 
   const prepRead = fixed
     ? (i: number, off: number) => ring.prepReadFixed(file, addrs[i], bs, off, bufIndex, i)
@@ -160,24 +155,9 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
     if (!sqpoll) fail("SQ full (a bug in the loop's accounting)");
     while (!prep()) ring.submit();
   };
-  const fsyncsPending = new Set<Promise<void>>();
-  const queueFsync = () => {
-    const f: Promise<void> = ring.sqeSetFlags(ring.fsync(file), IOSQE_IO_DRAIN).then(() => {
-      fsyncs++;
-      fsyncsPending.delete(f);
-    }, (e) => {
-      bad = `fsync: ${(e as Error).message}`;
-      fsyncsPending.delete(f);
-    });
-    fsyncsPending.add(f);
-    deferring = true;
-  };
+  const prepFsync = () => ring.prepFsync(file, 0, FSYNC_UD, IOSQE_IO_DRAIN);
 
   const issue = (i: number) => {
-    if (deferring) {
-      deferred.push(i);
-      return;
-    }
     const off = nextOffset();
     const w = nextIsWrite();
     lastOff[i] = off;
@@ -185,14 +165,24 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
       lastWrite[i] = 1;
       if (stamp) stampHeaders(u32, i * strideWords, off, bs);
       if (!prepWrite(i, off)) sqFull(() => prepWrite(i, off));
-      if (fsyncEvery !== 0 && ++writesIssued % fsyncEvery === 0) queueFsync();
+      if (fsyncEvery !== 0 && ++writesIssued % fsyncEvery === 0) {
+        if (!prepFsync()) sqFull(prepFsync);
+        fsyncsInFlight++;
+      }
     } else {
       lastWrite[i] = 0;
       if (!prepRead(i, off)) sqFull(() => prepRead(i, off));
     }
+    if (submitEach) ring.submit();
     if (latency) unsub[nunsub++] = i;
   };
   const onCqe = (i: number, res: number) => {
+    if (i === FSYNC_UD) {
+      if (res < 0) bad = `fsync res ${res}`;
+      fsyncs++;
+      fsyncsInFlight--;
+      return;
+    }
     if (res !== bs) bad = `${lastWrite[i] ? "write" : "read"} res ${res} (want ${bs})`;
     if (draining) {
       outstanding--;
@@ -216,50 +206,17 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
     ring.reap(onCqe);
     if (bad !== undefined) fail(bad);
   };
-  /** After an fsync was queued: let the ring's flush put it in the SQ, then prepare what waited behind it. */
-  const flushFsync = async () => {
-    while (deferring) {
-      if (latency) stampSubmitted(); // the flush submits them
-      await null; // the flush task was queued when fsync() was called: it runs first
-      deferring = false;
-      const list = deferred;
-      deferred = [];
-      for (const i of list) issue(i); // may queue the next fsync, deferring the rest again
-      // The flush also reaped what had completed, into reap()'s backlog:
-      // those slots have nothing in flight until reaped, and the next
-      // submitAndWait(batch) could wait for requests that never come.
-      if (!deferring) {
-        if (latency) tDone = now();
-        ring.reap(onCqe);
-        if (bad !== undefined) fail(bad);
-      }
-    }
-  };
-
   for (let i = 0; i < qd; i++) issue(i);
-  await flushFsync();
-  const loop = fsyncEvery === 0
-    ? (ms: number) => {
-      const t0 = now();
-      const end = t0 + ms;
-      let t1: number;
-      do {
-        iteration();
-        t1 = now();
-      } while (t1 < end);
-      return { ops, seconds: (t1 - t0) / 1000 };
-    }
-    : async (ms: number) => {
-      const t0 = now();
-      const end = t0 + ms;
-      let t1: number;
-      do {
-        iteration();
-        if (deferring) await flushFsync();
-        t1 = now();
-      } while (t1 < end);
-      return { ops, seconds: (t1 - t0) / 1000 };
-    };
+  const loop = (ms: number) => {
+    const t0 = now();
+    const end = t0 + ms;
+    let t1: number;
+    do {
+      iteration();
+      t1 = now();
+    } while (t1 < end);
+    return { ops, seconds: (t1 - t0) / 1000 };
+  };
   const m = await measured(o, loop, () => {
     ops = reads = writes = fsyncs = 0;
     hist?.reset();
@@ -267,19 +224,13 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   // Collect what is still in flight (the qd data requests, then the fsyncs)
   // before checking the data; nothing new is prepared.
   draining = true;
-  while (outstanding > 0) {
+  while (outstanding + fsyncsInFlight > 0) {
     ring.submitAndWait(1);
     ring.reap(onCqe);
     if (bad !== undefined) fail(`${bad} while draining`);
   }
-  // No batch request is left: the promise engine reaps the fsyncs still in flight.
-  await Promise.all(fsyncsPending);
-  if (bad !== undefined) fail(`${bad} while draining`);
   const verifiedBuffers = verifySlotsOfPool(env, lastOff, lastWrite, pool);
-  return {
-    ...m, reads, writes, fsyncs, verifiedBuffers, inFlight: qd, mode: ring.mode,
-    extra: fsyncEvery ? { fsyncVia: "promise fsync() + sqeSetFlags(IOSQE_IO_DRAIN): the batch API has no prepFsync" } : undefined,
-  };
+  return { ...m, reads, writes, fsyncs, verifiedBuffers, inFlight: qd, mode: ring.mode };
 }
 
 /**

@@ -10,8 +10,9 @@
  * offsets, --read-pct reads, the rest writes), each with any of --direct
  * (O_DIRECT), --fixed (READ_FIXED / WRITE_FIXED from one registration of
  * the whole buffer area), --files (IOSQE_FIXED_FILE, slot 0), --sqpoll,
- * --huge (a 2 MiB-aligned, MADV_HUGEPAGE buffer area), --latency and
- * --fsync-every N (writes only, see io_issue).
+ * --huge (a 2 MiB-aligned, MADV_HUGEPAGE buffer area), --latency,
+ * --fsync-every N (writes only, see io_issue) and --submit-each (one enter
+ * per request as soon as it is prepared, as fio does; see io_issue).
  *
  * Output: one JSON line on stdout (see print_result). Errors: a message
  * on stderr, exit 1; exit 2 for an option this program does not take.
@@ -82,8 +83,9 @@ static int ring_init(struct ring *r, unsigned entries, unsigned cq_entries, int 
 	void *sq, *cq;
 
 	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL |
-		  IORING_SETUP_SINGLE_ISSUER | (sqpoll ? IORING_SETUP_SQPOLL : 0);
+	/* The flags uringshim's Ring.open() sets by default (COOP_TASKRUN unless SQPOLL). */
+	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
+		  (sqpoll ? IORING_SETUP_SQPOLL : IORING_SETUP_COOP_TASKRUN);
 	p.cq_entries = cq_entries;
 	if (sqpoll)
 		p.sq_thread_idle = 1000;
@@ -431,7 +433,7 @@ static const char *const workload_names[] = { "nop", "randread", "seqread", "ran
 
 struct cfg {
 	enum workload w;
-	int direct, sqpoll, fixed, files, huge, latency, verify;
+	int direct, sqpoll, fixed, files, huge, latency, verify, submit_each;
 	unsigned long batch, qd, bs, duration_ms, warmup_ms, entries, fsync_every, read_pct;
 	const char *file;
 };
@@ -511,6 +513,18 @@ static void io_issue(struct io *s, unsigned idx)
 		sqe->user_data = FSYNC_UD;
 		s->pending++;
 		s->fsyncs_inflight++;
+	}
+	/*
+	 * fio's way (iodepth_batch_submit=1): the device sees each request at
+	 * once instead of at the loop's next enter. On this kind of VM's virtio
+	 * disk that is worth ~20% IOPS at QD 32 for ~40% more CPU per request.
+	 */
+	if (c->submit_each) {
+		int err = enter(s->r, s->pending, 0);
+
+		if (err < 0)
+			die("io_uring_enter", -err);
+		s->pending -= (unsigned)err;
 	}
 }
 
@@ -729,11 +743,11 @@ static int run_io(struct ring *r, const struct cfg *c)
 	thp = thp_kb(s.bufs, buf_sz);
 
 	printf("{\"impl\":\"c\",\"runtime\":\"c\",\"workload\":\"%s\",\"bs\":%lu,\"qd\":%lu,\"batch\":%lu,"
-	       "\"direct\":%s,\"fixed\":%s,\"files\":%s,\"sqpoll\":%s,\"huge\":%s,"
+	       "\"direct\":%s,\"fixed\":%s,\"files\":%s,\"sqpoll\":%s,\"submitEach\":%s,\"huge\":%s,"
 	       "\"ops\":%" PRIu64 ",\"seconds\":%.6f,\"bytes\":%" PRIu64 ",\"cpuUserUs\":%.0f,\"cpuSysUs\":%.0f,",
 	       workload_names[c->w], c->bs, c->qd, c->batch, c->direct ? "true" : "false",
 	       c->fixed ? "true" : "false", c->files ? "true" : "false", c->sqpoll ? "true" : "false",
-	       c->huge ? "true" : "false", s.ops, secs, s.ops * c->bs, cpu1.user_us - cpu0.user_us,
+	       c->submit_each ? "true" : "false", c->huge ? "true" : "false", s.ops, secs, s.ops * c->bs, cpu1.user_us - cpu0.user_us,
 	       cpu1.sys_us - cpu0.sys_us);
 	if (c->latency && s.samples)
 		printf("\"latency\":{\"p50Ns\":%" PRIu64 ",\"p99Ns\":%" PRIu64 ",\"p999Ns\":%" PRIu64
@@ -806,7 +820,7 @@ static int run_nop(struct ring *r, const struct cfg *c)
 	secs = nop_loop(r, c->batch, c->duration_ms, &ops);
 	cpu1 = cpu_now();
 	printf("{\"impl\":\"c\",\"runtime\":\"c\",\"workload\":\"nop\",\"bs\":0,\"qd\":0,\"batch\":%lu,"
-	       "\"direct\":false,\"fixed\":false,\"files\":false,\"sqpoll\":%s,\"huge\":false,"
+	       "\"direct\":false,\"fixed\":false,\"files\":false,\"sqpoll\":%s,\"submitEach\":false,\"huge\":false,"
 	       "\"ops\":%" PRIu64 ",\"seconds\":%.6f,\"bytes\":0,\"cpuUserUs\":%.0f,\"cpuSysUs\":%.0f,"
 	       "\"latency\":null,\"verified\":null,\"mode\":\"mmap\",\"opsPerSec\":%.1f,\"cpuUsPerOp\":%.3f}\n",
 	       c->batch, c->sqpoll ? "true" : "false", ops, secs, cpu1.user_us - cpu0.user_us,
@@ -846,7 +860,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ref-bench --workload nop|randread|seqread|randwrite|seqwrite|mixed [--batch N] [--qd N]\n"
 		"  [--file PATH] [--bs N] [--duration-ms N] [--warmup-ms N] [--entries N] [--direct] [--sqpoll]\n"
-		"  [--fixed] [--files] [--huge] [--latency] [--verify] [--fsync-every N] [--read-pct N]\n"
+		"  [--fixed] [--files] [--huge] [--latency] [--verify] [--fsync-every N] [--read-pct N] [--submit-each]\n"
 		"  [--print-plan K] | --hist-index VALUE...\n");
 	exit(2);
 }
@@ -892,6 +906,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--huge")) c.huge = 1;
 		else if (!strcmp(a, "--latency")) c.latency = 1;
 		else if (!strcmp(a, "--verify")) c.verify = 1;
+		else if (!strcmp(a, "--submit-each")) c.submit_each = 1;
 		else
 			usage();
 	}
@@ -908,8 +923,8 @@ int main(int argc, char **argv)
 		if (!c.batch || c.batch > c.entries)
 			refuse("need 0 < batch <= entries");
 		/* --latency is taken and ignored: nop reports "latency": null. */
-		if (c.direct || c.fixed || c.files || c.huge || c.verify || c.fsync_every || plan)
-			refuse("--direct, --fixed, --files, --huge, --verify, --fsync-every and --print-plan are for I/O workloads");
+		if (c.direct || c.fixed || c.files || c.huge || c.verify || c.fsync_every || c.submit_each || plan)
+			refuse("--direct, --fixed, --files, --huge, --verify, --fsync-every, --submit-each and --print-plan are for I/O workloads");
 	} else {
 		/* Between two enters the loop prepares at most qd requests plus one fsync per fsync_every writes. */
 		unsigned long room = c.qd + (c.fsync_every ? c.qd / c.fsync_every + 1 : 0);
@@ -924,6 +939,8 @@ int main(int argc, char **argv)
 			refuse("--read-pct is for --workload mixed");
 		if (c.read_pct > 100)
 			refuse("--read-pct must be 0 to 100");
+		if (c.submit_each && c.sqpoll)
+			refuse("--submit-each with --sqpoll: the SQ thread submits");
 		if (c.verify && c.bs % SECTOR)
 			refuse("--verify needs bs a multiple of 512 (the pattern's sector)");
 	}
