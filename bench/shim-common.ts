@@ -61,6 +61,14 @@ export function refuse(msg: string): never {
 
 export const now = (): number => performance.now();
 
+/**
+ * --latency samples every latencySampleEvery(o)-th request (ref-bench's
+ * LATENCY_SAMPLE_EVERY rule, in every implementation alike): every 8th of
+ * a page-cache run, where two clock reads would be a visible share of a
+ * ~1 µs request (Deno's performance.now() costs ~90 ns), every O_DIRECT one.
+ */
+export const latencySampleEvery = (o: Pick<Options, "direct">): number => (o.direct ? 1 : 8);
+
 // ---- the request plan ------------------------------------------------------
 //
 // As ref_bench.c: offsets from xorshift64 (13, 7, 17) seeded 42, stepping

@@ -5,7 +5,7 @@
 // in flight).
 import { IOSQE_IO_DRAIN } from "../core/constants.ts";
 import { stampHeaders } from "./pattern.mjs";
-import { fail, measured, type IoEnv, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
+import { fail, type IoEnv, latencySampleEvery, measured, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
 
 type Mod = typeof import("../runtime-bun/mod.ts");
 type Ring = import("../runtime-bun/mod.ts").Ring;
@@ -119,9 +119,11 @@ const FSYNC_UD = 0xffff_ffff;
  * check res and at once prepare the next request of the same slot (issue)
  * } until the duration. Then drain, and check the data.
  *
- * --latency: one clock read before each submitAndWait stamps every request
- * it submits, one after it returns is the completion time of every CQE
- * reaped then (ref-bench's method; the same histogram).
+ * --latency: ref-bench's method and histogram: every latencyEvery-th
+ * request is sampled; one clock read before a submit stamps the sampled
+ * requests it submits, one after submitAndWait returns, when a sampled
+ * request is in flight, is the completion time of the sampled CQEs reaped
+ * then.
  *
  * --fsync-every N: after every Nth write, an IORING_OP_FSYNC with
  * IOSQE_IO_DRAIN (prepFsync), user data FSYNC_UD, as ref-bench does (why
@@ -139,9 +141,12 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const hist = env.hist;
   const { lastOff, lastWrite, u32, strideWords } = slots(env, pool);
   const addrs = Float64Array.from({ length: qd }, (_, i) => pool.slotAddress(i));
-  const tSub = new Float64Array(qd);
-  const unsub = new Int32Array(qd); // slots prepared since the last submitAndWait
+  const latencyEvery = latencySampleEvery(o);
+  const tSub = new Float64Array(qd); // 0: the slot's request is not sampled
+  const unsub = new Int32Array(qd); // sampled slots prepared since the last submit
   let nunsub = 0;
+  let sampledInFlight = 0;
+  let issued = 0;
   let tDone = 0;
   let ops = 0;
   let reads = 0;
@@ -166,6 +171,13 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   };
   const prepFsync = () => ring.prepFsync(file, 0, FSYNC_UD, IOSQE_IO_DRAIN);
 
+  const stampSampled = () => {
+    if (nunsub === 0) return;
+    const t = now();
+    for (let k = 0; k < nunsub; k++) tSub[unsub[k]] = t;
+    sampledInFlight += nunsub;
+    nunsub = 0;
+  };
   const issue = (i: number) => {
     const off = nextOffset();
     const w = nextIsWrite();
@@ -174,16 +186,21 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
       lastWrite[i] = 1;
       if (stamp) stampHeaders(u32, i * strideWords, off, bs);
       if (!prepWrite(i, off)) sqFull(() => prepWrite(i, off));
-      if (fsyncEvery !== 0 && ++writesIssued % fsyncEvery === 0) {
-        if (!prepFsync()) sqFull(prepFsync);
-        fsyncsInFlight++;
-      }
     } else {
       lastWrite[i] = 0;
       if (!prepRead(i, off)) sqFull(() => prepRead(i, off));
     }
-    if (submitEach) ring.submit();
-    if (latency) unsub[nunsub++] = i;
+    if (latency && ++issued % latencyEvery === 0) unsub[nunsub++] = i;
+    if (w) {
+      if (fsyncEvery !== 0 && ++writesIssued % fsyncEvery === 0) {
+        if (!prepFsync()) sqFull(prepFsync);
+        fsyncsInFlight++;
+      }
+    }
+    if (submitEach) {
+      stampSampled();
+      ring.submit();
+    }
   };
   const onCqe = (i: number, res: number) => {
     if (i === FSYNC_UD) {
@@ -200,18 +217,17 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
     ops++;
     if (lastWrite[i] === 1) writes++;
     else reads++;
-    if (latency) hist!.record((tDone - tSub[i]) * 1e6);
+    if (tSub[i] !== 0) {
+      hist!.record((tDone - tSub[i]) * 1e6);
+      tSub[i] = 0;
+      sampledInFlight--;
+    }
     issue(i);
   };
-  const stampSubmitted = () => {
-    const t = now();
-    for (let k = 0; k < nunsub; k++) tSub[unsub[k]] = t;
-    nunsub = 0;
-  };
   const iteration = () => {
-    if (latency) stampSubmitted();
+    stampSampled();
     ring.submitAndWait(batch);
-    if (latency) tDone = now();
+    if (sampledInFlight !== 0) tDone = now();
     ring.reap(onCqe);
     if (bad !== undefined) fail(bad);
   };
@@ -254,8 +270,9 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
  * as in ref-bench; it is not awaited by the worker (ref-bench does not wait
  * for it either: DRAIN holds the requests behind it in the kernel).
  *
- * --latency: a clock read when a request is started and one when its
- * await resumes.
+ * --latency: for every latencyEvery-th request started (ref-bench's
+ * sampling), a clock read when it is started and one when its await
+ * resumes.
  */
 export async function promiseIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const { ring, pool, file } = r;
@@ -266,6 +283,8 @@ export async function promiseIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const hist = env.hist;
   const { lastOff, lastWrite, u32, strideWords } = slots(env, pool);
   const views = Array.from({ length: qd }, (_, i) => pool.view(i, 0, bs));
+  const latencyEvery = latencySampleEvery(o);
+  let started = 0;
   let ops = 0;
   let reads = 0;
   let writes = 0;
@@ -299,17 +318,18 @@ export async function promiseIo(env: IoEnv, r: RingIo): Promise<RunResult> {
         } else {
           p = fixed ? ring.readFixed(file, pool, i, off) : ring.read(file, view, off);
         }
-        const t = latency ? now() : 0;
+        const sampled = latency && ++started % latencyEvery === 0;
+        const t = sampled ? now() : 0;
         const n = await p;
         if (n !== bs) fail(`${w ? "write" : "read"} res ${n} (want ${bs})`);
         ops++;
         if (w) writes++;
         else reads++;
-        if (latency) {
+        if (sampled || i === 0) {
           const t1 = now();
-          hist!.record((t1 - t) * 1e6);
+          if (sampled) hist!.record((t1 - t) * 1e6);
           if (i === 0 && t1 >= end) stop = true;
-        } else if (i === 0 && now() >= end) stop = true;
+        }
       }
     };
     await Promise.all(views.map((_, i) => worker(i)));

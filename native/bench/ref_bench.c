@@ -438,6 +438,14 @@ struct cfg {
 	const char *file;
 };
 
+/*
+ * --latency samples every LATENCY_SAMPLE_EVERYth request of a page-cache
+ * run (two clock reads per sample would otherwise be a visible share of a
+ * ~1 µs request, and a JS runtime's clock costs 2-4x C's), every request
+ * of an O_DIRECT run.
+ */
+#define LATENCY_SAMPLE_EVERY 8
+
 /* user_data of an fsync; data requests carry their buffer index (< qd). */
 #define FSYNC_UD 0xffffffffull
 
@@ -452,12 +460,31 @@ struct io {
 	uint64_t *last_off;
 	unsigned char *last_write;
 	/* Requests prepared since the last enter; fsyncs submitted and not completed. */
-	unsigned pending, fsyncs_inflight, nunsub;
+	unsigned pending, fsyncs_inflight;
+	/*
+	 * --latency: sampled requests not yet stamped (unsub), and stamped but
+	 * not completed; t_sub[idx] is 0 unless idx's request is sampled.
+	 */
+	unsigned nunsub, sampled_inflight, lat_every;
+	uint64_t issued;
 	uint64_t *t_sub;
 	unsigned *unsub;
 	uint64_t *hist;
 	uint64_t samples, ops, reads, writes, writes_issued, fsyncs;
 };
+
+/* Stamps the sampled requests about to be submitted with the time now. */
+static void stamp_sampled(struct io *s)
+{
+	if (!s->nunsub)
+		return;
+	uint64_t t = now_ns();
+
+	for (unsigned k = 0; k < s->nunsub; k++)
+		s->t_sub[s->unsub[k]] = t;
+	s->sampled_inflight += s->nunsub;
+	s->nunsub = 0;
+}
 
 /*
  * The next request of buffer idx: a read or a write (mixed: the mix
@@ -503,7 +530,7 @@ static void io_issue(struct io *s, unsigned idx)
 	sqe->off = off;
 	sqe->user_data = idx;
 	s->pending++;
-	if (c->latency)
+	if (c->latency && ++s->issued % s->lat_every == 0)
 		s->unsub[s->nunsub++] = idx;
 	if (write && c->fsync_every && ++s->writes_issued % c->fsync_every == 0) {
 		sqe = get_sqe(s->r);
@@ -520,7 +547,10 @@ static void io_issue(struct io *s, unsigned idx)
 	 * disk that is worth ~20% IOPS at QD 32 for ~40% more CPU per request.
 	 */
 	if (c->submit_each) {
-		int err = enter(s->r, s->pending, 0);
+		int err;
+
+		stamp_sampled(s);
+		err = enter(s->r, s->pending, 0);
 
 		if (err < 0)
 			die("io_uring_enter", -err);
@@ -550,9 +580,11 @@ static void check_res(const struct io *s, const struct io_uring_cqe *cqe)
  * cq.head once } until the time has passed. Every buffer always has one
  * request in flight (qd in all), plus the fsyncs.
  *
- * --latency: one clock read before each enter stamps every request it
- * submits, one after it returns is the completion time of every CQE
- * reaped then (the histogram above). Returns the seconds it ran.
+ * --latency: one clock read before an enter stamps the sampled requests it
+ * submits (see LATENCY_SAMPLE_EVERY; with --submit-each, before each
+ * request's own enter), one after the waiting enter returns, when a
+ * sampled request is in flight, is the completion time of every sampled
+ * CQE reaped then (the histogram above). Returns the seconds it ran.
  */
 static double io_loop(struct io *s, unsigned long ms)
 {
@@ -564,18 +596,12 @@ static double io_loop(struct io *s, unsigned long ms)
 	do {
 		uint64_t t_done = 0;
 
-		if (c->latency) {
-			uint64_t t = now_ns();
-
-			for (unsigned k = 0; k < s->nunsub; k++)
-				s->t_sub[s->unsub[k]] = t;
-			s->nunsub = 0;
-		}
+		stamp_sampled(s);
 		err = enter(r, s->pending, (unsigned)c->batch);
 		if (err < 0)
 			die("io_uring_enter", -err);
 		s->pending -= (unsigned)err;
-		if (c->latency)
+		if (s->sampled_inflight)
 			t_done = now_ns();
 		unsigned head = *r->cq_head;
 		/* Pairs with the kernel's release of cq.tail. */
@@ -595,9 +621,11 @@ static double io_loop(struct io *s, unsigned long ms)
 				s->writes++;
 			else
 				s->reads++;
-			if (c->latency) {
+			if (s->t_sub && s->t_sub[idx]) {
 				s->hist[hist_index(t_done - s->t_sub[idx])]++;
 				s->samples++;
+				s->t_sub[idx] = 0;
+				s->sampled_inflight--;
 			}
 			io_issue(s, (unsigned)idx);
 		}
@@ -692,6 +720,7 @@ static int run_io(struct ring *r, const struct cfg *c)
 	s.last_write = calloc(c->qd, 1);
 	s.hist = calloc(HIST_BUCKETS, sizeof(*s.hist));
 	if (c->latency) {
+		s.lat_every = c->direct ? 1 : LATENCY_SAMPLE_EVERY;
 		s.t_sub = calloc(c->qd, sizeof(*s.t_sub));
 		s.unsub = calloc(c->qd, sizeof(*s.unsub));
 	}
