@@ -97,11 +97,13 @@ export function restrictedHint(res: number, syscall: string): string | undefined
     return "this kernel has no io_uring (built without CONFIG_IO_URING, or older than 5.1); " +
       "fix: run on Linux 6.0+ built with CONFIG_IO_URING=y";
   }
-  const causes: string[] = [];
   const sysctl = sysctlCause(r);
-  if (sysctl) causes.push(sysctl);
-  if (filtered) causes.push(`${seccomp}${sysctl ? " too, possibly" : ""}; fix: ${SECCOMP_FIX}`);
-  if (causes.length > 0) return causes.join("; and ");
+  if (sysctl && filtered) {
+    return `${sysctl}; this process also runs under a seccomp filter (Seccomp: 2 in /proc/self/status), which may refuse ` +
+      `${syscall} as well; if so: ${SECCOMP_FIX}`;
+  }
+  if (sysctl) return sysctl;
+  if (filtered) return `${seccomp}; fix: ${SECCOMP_FIX}`;
   if (r.disabled === undefined && r.seccomp === undefined) {
     return "io_uring_disabled or a seccomp filter may refuse it, but /proc could not be read to tell " +
       "(Deno: --allow-read=/proc); fix: sysctl -w kernel.io_uring_disabled=0, or " + SECCOMP_FIX;

@@ -87,6 +87,20 @@ done();`);
     expect(m).toContain(existsSync(SYSCTL) ? "(the kernel has io_uring: kernel.io_uring_disabled exists)" : ", or the kernel lacks io_uring");
   });
 
+  // Bun has no permissions: this case exists only under Deno.
+  if (runtime === "deno") it("Deno without read permission for /proc: the message says what it could not read instead of prompting", () => {
+    expect(existsSync(launcher), `${launcher} (built by npm run build)`).toBe(true);
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const script = scripts.write("seccomp-no-proc", `
+await step("open", () => { u.Ring.open().close(); });
+done();`);
+    const r = runChild(launcher, ["--", process.execPath, "run", "--allow-ffi", `--allow-read=${root},${scripts.dir}`, script], scripts.dir);
+    exitedNormally(r);
+    const m = refused(r.steps.open, "setup", "EPERM");
+    expect(m).toContain("/proc could not be read to tell (Deno: --allow-read=/proc)");
+    expect(m).toContain(`fix: sysctl -w kernel.io_uring_disabled=0, or ${profileFix.slice("fix: ".length)}`);
+  });
+
   it("ENOSYS for register too: probe() says so for io_uring_register", () => {
     const r = underFilter("seccomp-enosys-all", ["--errno", "ENOSYS", "--all"], `
 await step("probe", () => { u.probe({ method: "query" }); });
