@@ -116,23 +116,28 @@ describe(`kernel.io_uring_disabled (${runtime})`, () => {
   // makes its calls (root processes keep CAP_SYS_ADMIN, which 1 allows),
   // under the exclusive lock every non-root child of the tests waits for,
   // and set back as soon as the child has printed its result.
-  it("= 1 refuses a user without CAP_SYS_ADMIN: the error names the sysctl, the user and the fix", async (ctx) => {
+  function checkUsable(ctx: Parameters<typeof skip>[0]): void {
     const why = nonRootUnavailable();
     if (why) skip(ctx, why);
     if (!existsSync(SYSCTL)) skip(ctx, "no kernel.io_uring_disabled sysctl (Linux 6.6+)");
     if (readFileSync(SYSCTL_GROUP, "utf8").trim() === String(NOBODY)) skip(ctx, "kernel.io_uring_group is nobody's group");
-    const original = readFileSync(SYSCTL, "utf8").trim();
+    const value = readFileSync(SYSCTL, "utf8").trim();
     try {
-      writeFileSync(SYSCTL, original); // the value it has: a check that it is writable, changing nothing
+      writeFileSync(SYSCTL, value); // the value it has: a check that it is writable, changing nothing
     } catch (e) {
       skip(ctx, `kernel.io_uring_disabled is not writable here (${(e as Error).message})`);
     }
-    const script = scripts.write("sysctl", `
+  }
+
+  /** Runs the script as nobody (behind launcher args, if any) with the sysctl at 1 while it makes its calls. */
+  async function whileDisabled(name: string, launch: string[]): Promise<ChildRun> {
+    const original = readFileSync(SYSCTL, "utf8").trim();
+    const [runCmd, runArgs] = runtimeCommand(scripts.write(name, `
 await gate();
 await step("open", () => { u.Ring.open().close(); });
-done();`);
-    const [runCmd, runArgs] = runtimeCommand(script);
-    const [cmd, args] = nonRootCommand(runCmd, runArgs, { lock: false });
+done();`));
+    const [first, ...rest] = [...launch, runCmd, ...runArgs];
+    const [cmd, args] = nonRootCommand(first!, rest, { lock: false });
     const r = await withExclusiveNonRootLock(async () => {
       const before = readFileSync(SYSCTL, "utf8").trim();
       let changed = false;
@@ -151,11 +156,29 @@ done();`);
     });
     expect(readFileSync(SYSCTL, "utf8").trim()).toBe(original);
     exitedNormally(r);
+    return r;
+  }
+
+  const sysctlCause = "io_uring is limited to CAP_SYS_ADMIN and the members of kernel.io_uring_group (sysctl kernel.io_uring_disabled = 1";
+
+  it("= 1 refuses a user without CAP_SYS_ADMIN: the error names the sysctl, the user and the fix", async (ctx) => {
+    checkUsable(ctx);
+    const r = await whileDisabled("sysctl", []);
     const m = refused(r.steps.open, "setup", "EPERM");
-    expect(m).toContain("io_uring is limited to CAP_SYS_ADMIN and the members of kernel.io_uring_group (sysctl kernel.io_uring_disabled = 1");
+    expect(m).toContain(sysctlCause);
     expect(m).toContain(`this process (uid ${NOBODY}, groups ${NOBODY}) is neither`);
     expect(m).toContain("fix: sysctl -w kernel.io_uring_disabled=0, or ");
     expect(m).not.toContain("seccomp");
+  }, 120_000);
+
+  it("= 1 and a seccomp filter: the error names the sysctl and notes the filter, with both fixes", async (ctx) => {
+    checkUsable(ctx);
+    expect(existsSync(launcher), `${launcher} (built by npm run build)`).toBe(true);
+    const r = await whileDisabled("sysctl-seccomp", [launcher, "--"]);
+    const m = refused(r.steps.open, "setup", "EPERM");
+    expect(m).toContain(sysctlCause);
+    expect(m).toContain("fix: sysctl -w kernel.io_uring_disabled=0, or ");
+    expect(m).toContain("this process also runs under a seccomp filter (Seccomp: 2 in /proc/self/status), which may refuse io_uring_setup as well; if so: allow io_uring_setup");
   }, 120_000);
 });
 

@@ -108,8 +108,13 @@ export function runGatedChild(cmd: string, args: string[], cwd: string, opened: 
     let state: "starting" | "open" | "closed" = "starting";
     let steps: Record<string, Outcome> = {};
     const close = () => {
-      if (state === "open") closed();
+      const was = state;
       state = "closed";
+      try {
+        if (was === "open") closed();
+      } catch (e) {
+        failed ??= e;
+      }
     };
     const timer = setTimeout(() => {
       close();
