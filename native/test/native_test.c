@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "uringshim.h"
+#include "check.h"
 
 /* Headers older than 6.5 call the NO_MMAP user_addr fields resv2. */
 #ifndef IORING_SETUP_NO_MMAP
@@ -38,42 +39,7 @@
 /* nop_flags (Linux 6.18): post sqe->off and sqe->addr as big_cqe[0] and [1]. */
 #define NOP_CQE32 (1U << 5)
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (cond) {                                                \
-			passed++;                                          \
-		} else {                                                   \
-			failed++;                                          \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __func__,      \
-				__LINE__, #cond);                          \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
-
-static int has_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFD);
-
-	return fl >= 0 && (fl & FD_CLOEXEC);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
+int passed, failed;
 
 /* ---- shadow ring helpers: what the WebAssembly core does in JS ---- */
 
@@ -635,46 +601,75 @@ static void test_buffers(void)
 	}
 }
 
+/*
+ * A whole /proc file in a static buffer, NUL-terminated; its length or -1.
+ * No stdio: fopen mallocs, and under AddressSanitizer a malloc may map a
+ * new allocator region between two readings of /proc/self/maps.
+ */
+static char proc_buf[8 << 20];
+
+static long read_proc(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	while (n < sizeof(proc_buf) - 1 &&
+	       (r = read(fd, proc_buf + n, sizeof(proc_buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	proc_buf[n] = '\0';
+	return (long)n;
+}
+
+/* A VMA header line of maps/smaps ("lo-hi perms ..."); field lines have no '-' before the first space. */
+static int vma_line(const char *line, unsigned long long *lo, unsigned long long *hi)
+{
+	const char *dash = strchr(line, '-'), *sp = strchr(line, ' ');
+
+	return dash && sp && dash < sp && sscanf(line, "%llx-%llx ", lo, hi) == 2;
+}
+
 /* The VMA holding addr in /proc/self/smaps: value of field ("Locked:") in kB, or -1. */
 static long smaps_field(uint64_t addr, const char *field)
 {
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
-	int in = 0;
-	long v = -1;
 	size_t flen = strlen(field);
+	int in = 0;
 
-	if (!f)
+	if (read_proc("/proc/self/smaps") < 0)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
+	for (char *line = proc_buf, *nl; *line; line = nl + 1) {
 		unsigned long long lo, hi;
 
-		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = addr >= lo && addr < hi;
-			continue;
-		}
-		if (in && !strncmp(line, field, flen)) {
-			v = strtol(line + flen, NULL, 10);
+		nl = strchr(line, '\n');
+		if (!nl)
 			break;
-		}
+		*nl = '\0';
+		if (vma_line(line, &lo, &hi))
+			in = addr >= lo && addr < hi;
+		else if (in && !strncmp(line, field, flen))
+			return strtol(line + flen, NULL, 10);
 	}
-	fclose(f);
-	return v;
+	return -1;
 }
 
 /* Bytes mapped by this process (sum over /proc/self/maps). */
 static unsigned long long mapped_bytes(void)
 {
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
 	unsigned long long sum = 0, lo, hi;
 
-	if (!f)
+	if (read_proc("/proc/self/maps") < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2)
+	for (char *line = proc_buf, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		if (vma_line(line, &lo, &hi))
 			sum += hi - lo;
-	fclose(f);
+	}
 	return sum;
 }
 
@@ -902,8 +897,23 @@ static void test_kernel_release(void)
 	CHECK(us_kernel_release(tiny, sizeof(tiny)) == -ERANGE, "short buffer is ERANGE");
 }
 
+/* Open fds of this process; every test returns what it opened. */
+static int count_fds(void)
+{
+	int n = 0;
+
+	/* No opendir: it mallocs, and a probe per fd number is enough here. */
+	for (int fd = 0; fd < 4096; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
 int main(void)
 {
+	int fds_before = count_fds();
+
+	/* A hung waiter or enter must fail the run, not stall CI. */
+	alarm(120);
 	test_mmap_mode(0, "mmap");
 	test_mmap_mode(IORING_SETUP_SQE128 | IORING_SETUP_CQE32, "mmap-big");
 	test_mmap_mode(IORING_SETUP_NO_SQARRAY, "mmap-nosqarray");
@@ -918,6 +928,10 @@ int main(void)
 	test_mmap_fd();
 	test_kernel_release();
 	test_sockets();
+	test_setup_modes();
+	test_register();
+	test_waiter_races();
+	CHECK(count_fds() == fds_before, "fds open: %d before the tests, %d after", fds_before, count_fds());
 	printf("native: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
