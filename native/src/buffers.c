@@ -268,7 +268,11 @@ US_API int32_t us_pool_alloc(uint64_t size, uint64_t align, uint32_t flags, void
 		return -EINVAL;
 	if (align < page)
 		align = page;
-	len = round_up(size, align);
+	/*
+	 * Only the start is aligned; the length is page-rounded, the rounding
+	 * us_buf_free(addr, size) applies, so free unmaps exactly this.
+	 */
+	len = round_up(size, page);
 	if (!len || len > SIZE_MAX)
 		return -EINVAL;
 
