@@ -50,5 +50,6 @@ if [ "$(stat -f -c %T "$dir")" = tmpfs ]; then
 	echo "skip valgrind O_DIRECT run: $dir is on tmpfs"
 else
 	run --workload randread --file "$file" --qd 8 --batch 4 --entries 16 --direct --fixed
+	run --workload randread --file "$file" --qd 8 --batch 1 --entries 16 --direct --submit-each --latency
 fi
 exit $failed
