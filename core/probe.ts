@@ -20,6 +20,7 @@ import {
   opcodeInfo, parseKernelVersion, SETUP_FLAGS, SQE_FLAGS,
 } from "./opcodes.ts";
 import { setupError } from "./setup-errors.ts";
+import { checkFd, checkOptions, checkU32 } from "./validate.ts";
 
 const EBADF = ERRNO_BY_NAME.EBADF;
 const EOPNOTSUPP = ERRNO_BY_NAME.EOPNOTSUPP;
@@ -119,8 +120,10 @@ export class Probe {
 
   /** Whether the kernel supports an op, by name ("readvFixed" or "IORING_OP_READV_FIXED"). */
   supports(name: string): boolean {
-    if (typeof name !== "string") throw new TypeError(`name: expected an io_uring opcode name, got ${typeof name}`);
-    return this.#supported.has(this.describe(name).opcode);
+    if (typeof name !== "string") throw new TypeError(`supports(): name: expected an io_uring opcode name, got ${typeof name}`);
+    const info = opcodeInfo(name);
+    if (!info) throw new TypeError(`supports(): name: ${JSON.stringify(name)} is not an io_uring opcode name (like "readvFixed" or "IORING_OP_READV_FIXED")`);
+    return this.#supported.has(info.opcode);
   }
 
   supportsOpcode(opcode: number): boolean {
@@ -319,7 +322,7 @@ export function versionFloor(supportedOpcodes: readonly number[], hasQuery: bool
 export function probeKernel(native: Native, options: ProbeOptions = {}): Probe {
   const method = options.method ?? "auto";
   if (method !== "auto" && method !== "query" && method !== "probe") {
-    throw new TypeError(`options.method: expected "auto", "query" or "probe", got ${JSON.stringify(method)}`);
+    throw new TypeError(`probe(): options.method: expected "auto", "query" or "probe", got ${JSON.stringify(method)}`);
   }
   const running = kernelRelease(native);
   let q: QueryAnswer | number = -EINVAL;
@@ -387,6 +390,9 @@ let cached: Probe | undefined;
  * time.
  */
 export function probe(options: ProbeOptions = {}): Probe {
-  if ((options.method ?? "auto") !== "auto") return probeKernel(getNative(), options);
-  return (cached ??= probeKernel(getNative(), options));
+  const o = checkOptions("probe", options) as ProbeOptions;
+  if (o.ringFd !== undefined) checkFd("probe", o.ringFd, "options.ringFd");
+  if (o.features !== undefined) checkU32("probe", "options.features", o.features);
+  if ((o.method ?? "auto") !== "auto") return probeKernel(getNative(), o);
+  return (cached ??= probeKernel(getNative(), o));
 }

@@ -292,7 +292,7 @@ export class RingIo extends RingRegistered {
   }
 
   #openPool(fn: string, target: unknown): BufferPool {
-    if (!(target instanceof BufferPool)) throw new TypeError(`${fn}(): expected a BufferPool or a registered buffer`);
+    if (!(target instanceof BufferPool)) throw new TypeError(`${fn}(): pool must be a BufferPool or a buffer registered on this ring`);
     if (target.closed) throw new TypeError(`${fn}(): the pool is closed`);
     return target;
   }
@@ -323,7 +323,7 @@ export class RingIo extends RingRegistered {
     this.check("fallocate");
     const file = this.fileArg("fallocate", fd);
     const off = checkSize("fallocate", "offset", offset);
-    const len = checkInteger("fallocate", "length", length, 1, Number.MAX_SAFE_INTEGER);
+    const len = checkInteger("fallocate", "length", length, 1, Number.MAX_SAFE_INTEGER, true);
     const m = checkBits("fallocate", "mode", mode, FALLOC_FLAGS);
     return this.start(spec.fallocate, file, 0, 0, off, m, len, 0, undefined);
   }

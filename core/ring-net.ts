@@ -138,6 +138,14 @@ const IOU_PBUF_RING_INC = 2;
 const IORING_CQE_F_BUFFER = 1;
 const IORING_CQE_F_BUF_MORE = 1 << 4;
 
+/** The ring each BufferRing was registered on: its bgid means nothing on another ring. */
+const bufferRingOwners = new WeakMap<BufferRing, RingNet>();
+
+/** Whether bufferRing is an open BufferRing registered on ring. */
+export function ownsBufferRing(ring: RingNet, bufferRing: unknown): boolean {
+  return bufferRing instanceof BufferRing && !bufferRing.closed && bufferRingOwners.get(bufferRing) === ring;
+}
+
 export class RingNet extends RingFs {
   /** Buffer group ids in use by buffer rings (readMultishot takes ids from 0x8000 up). */
   #bufferGroups = new Set<number>();
@@ -198,6 +206,7 @@ export class RingNet extends RingFs {
       },
     };
     const ring = new BufferRing(host, bgid, entries, size, incremental, ringMemory, data);
+    bufferRingOwners.set(ring, this);
     ring.fill();
     return ring;
   }
@@ -233,7 +242,7 @@ export class RingNet extends RingFs {
   recvMultishot(fd: number | FixedFile, bufferRing: BufferRing, flags = 0): MultishotStream<ReceivedChunk> {
     this.check("recvMultishot");
     const file = this.fileArg("recvMultishot", fd);
-    if (!(bufferRing instanceof BufferRing) || bufferRing.closed) throw new TypeError("recvMultishot(): bufferRing must be an open BufferRing of this ring");
+    if (!ownsBufferRing(this, bufferRing)) throw new TypeError("recvMultishot(): bufferRing must be an open BufferRing of this ring");
     const f = checkInteger("recvMultishot", "flags", flags, 0, 0x7fff_ffff);
     const arm = () => {
       if (stream.ended || bufferRing.closed) return;
