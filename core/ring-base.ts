@@ -172,6 +172,11 @@ export class RingBase implements Disposable {
     return this.#ops.inFlight + this.#queue.length - this.#queueHead;
   }
 
+  /** Batch-API requests prepared (prep*) whose completions the kernel has not posted yet. */
+  get batchPending(): number {
+    return this.#batchInFlight;
+  }
+
   /** What the running kernel supports, asked through this ring's fd (IORING_REGISTER_QUERY / PROBE). */
   probe(): Probe {
     this.check("probe");
@@ -789,7 +794,10 @@ export class RingBase implements Disposable {
     // More than the CQ holds can never be ready at once: that wait would never end.
     const n = checkInteger("submitAndWait", "waitNr", waitNr, 0, this.#core.cqEntries);
     const timeoutNs = timeoutMs === undefined ? -1 : Math.round(checkInteger("submitAndWait", "timeoutMs", timeoutMs, 0, 2 ** 31) * 1e6);
-    const res = this.#core.submit(n, n > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
+    // Completions the promise API already drained wait in the backlog: they are ready too.
+    const ready = this.#batchBacklog.length / 3;
+    const wait = n > ready ? n - ready : 0;
+    const res = this.#core.submit(wait, wait > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
     if (res === -ETIME) return 0;
     if (res < 0) throw uringError("submitAndWait", res);
     return res;
