@@ -617,7 +617,7 @@ export class RingBase implements Disposable {
     }
     if (target !== null && typeof target === "object" && "fd" in target) {
       if (target.fd instanceof FixedFile) {
-        if (target.fd.ring !== this) throw new TypeError("cancel(): target.fd is a FixedFile of another ring");
+        this.#checkFixedFile("cancel", target.fd, "target.fd");
         return this.start(cancelFixedFdSpec, target.fd.index, 0, 0, 0, 0, 0, 0, undefined);
       }
       const fd = checkFd("cancel", target.fd, "target.fd");
@@ -682,8 +682,7 @@ export class RingBase implements Disposable {
   #prepRwFixedFile(
     fn: string, read: boolean, file: FixedFile, addr: number, len: number, offset: number, userData: number,
   ): boolean {
-    this.#checkFixedFile(fn, file);
-    if (typeof len !== "number" || len >>> 0 !== len) checkU32(fn, "len", len);
+    this.#checkFixedFile(fn, file); // len, addr, offset and userData are checked by the caller
     const w = this.#wasm;
     const sqe = w.getSqe();
     if (sqe === 0) return false;
@@ -696,10 +695,10 @@ export class RingBase implements Disposable {
   }
 
   /** A batch op's FixedFile: of this ring, and inside its file table (the promise API's fileArg() says the same). */
-  #checkFixedFile(fn: string, file: unknown): void {
-    if (!(file instanceof FixedFile) || file.ring !== this) throw new TypeError(`${fn}(): fd must be an fd or a FixedFile of this ring`);
+  #checkFixedFile(fn: string, file: unknown, name = "fd"): void {
+    if (!(file instanceof FixedFile) || file.ring !== this) throw new TypeError(`${fn}(): ${name} must be an fd or a FixedFile of this ring`);
     const size = this.fileTableSize;
-    if (file.index >= size) throw new RangeError(`${fn}(): fd (FixedFile ${file.index}) is not in this ring's file table (${size} slots)`);
+    if (file.index >= size) throw new RangeError(`${fn}(): ${name} (FixedFile ${file.index}) is not in this ring's file table (${size} slots)`);
   }
 
   /** Slots of the fixed-file table (RingRegistered keeps the table). */
@@ -755,6 +754,7 @@ export class RingBase implements Disposable {
   ): boolean {
     if (this.#closed) throw closedError(fn);
     // Cheap checks first; the detailed one names the argument only on failure.
+    if (typeof len !== "number" || len >>> 0 !== len) checkU32(fn, "len", len);
     let addr: number;
     if (typeof buf === "number") {
       if (!(buf >= 0 && buf <= Number.MAX_SAFE_INTEGER) || Math.floor(buf) !== buf) checkAddress(fn, "buf", buf);
@@ -770,7 +770,6 @@ export class RingBase implements Disposable {
     if (typeof userData !== "number" || userData >>> 0 !== userData) checkU32(fn, "userData", userData);
     if (typeof fd !== "number") return this.#prepRwFixedFile(fn, enqueue === this.#wasm.enqueueRead, fd, addr, len, offset, userData);
     if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
-    if (typeof len !== "number" || len >>> 0 !== len) checkU32(fn, "len", len);
     if (enqueue(fd, addr, len, offset, userData, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir, uring, type UringError } from "../support/uring.ts";
 import { EXEMPT, type Fixture, makeFixture, NO_ARGUMENTS, type Row, table } from "./table.ts";
 import { mismatch, outcome } from "./check.ts";
+import { badBuffer } from "./values.ts";
 
 const UringErrorClass = uring.UringError;
 
@@ -114,8 +115,32 @@ describe("coverage of the table", () => {
 
   it("every static factory and exported function taking options has a row", () => {
     const covered = new Set(table().map((r) => r.covers.split("(")[0]));
-    for (const name of ["Ring.open", "BufferPool.create", "BufferPool.attach", "BufferPool.fromDmabuf", "probe", "serve", "connect"]) {
+    for (const name of ["Ring.open", "BufferPool.create", "BufferPool.attach", "BufferPool.fromDmabuf", "NativeBuffer.alloc", "probe", "serve", "connect"]) {
       expect(covered, name).toContain(name);
     }
+  });
+});
+
+describe("Connection", () => {
+  it("write() refuses bad data; write() and end() refuse a closed connection", async () => {
+    using ring = uring.Ring.open({ entries: 16 });
+    const server = await uring.serve(ring, { port: 0 }, async (conn) => {
+      for await (const _ of conn) { /* drain */ }
+    });
+    const conn = await uring.connect(ring, { port: server.port });
+    const failures: string[] = [];
+    for (const b of badBuffer().filter((v) => !v.label.startsWith("a string"))) {
+      const got = await outcome(() => conn.write(b.value(undefined) as Uint8Array));
+      const why = got.thrown === undefined ? "accepted" : mismatch(got.thrown, "Connection.write", "data", b);
+      if (why !== undefined) failures.push(`data = ${b.label}: ${why}`);
+    }
+    expect(failures).toEqual([]);
+    await conn.close();
+    for (const [fn, call] of [["Connection.write", () => conn.write("x")], ["Connection.end", () => conn.end()]] as const) {
+      const got = await outcome(call);
+      expect((got.thrown as UringError).code, fn).toBe("ERING_CLOSED");
+      expect((got.thrown as Error).message).toContain(`${fn}()`);
+    }
+    await server.close();
   });
 });

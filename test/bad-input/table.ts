@@ -282,7 +282,7 @@ export function table(): Row[] {
       bad("a number", () => 5, "TypeError"), bad("null", () => null, "TypeError"), bad("missing", () => undefined, "TypeError"),
       bad('"ALL"', () => "ALL", "TypeError"),
     ])]),
-    optionsRow("cancel", [], [arg("target.fd", (fx) => fx.fd, [...badFd({ kernel: false }), bad("another ring's FixedFile", (fx) => (fx as Fixture).otherFixed, "TypeError")])], {
+    optionsRow("cancel", [], [arg("target.fd", (fx) => fx.fd, [...badFd({ kernel: false }), ...badFixed()])], {
       call: (r, a) => r.cancel({ fd: a[0] }),
     }),
     ringRow("link", [arg("members", (fx) => [fx.ring.nop()], [
@@ -418,6 +418,15 @@ export function table(): Row[] {
       ])],
       call: (P, a) => P.attach(a[0]).close(),
     },
+    {
+      fn: "NativeBuffer.alloc", covers: "NativeBuffer.alloc", target: () => uring.NativeBuffer,
+      args: [
+        arg("size", () => 4096, badIntegers(1, Number.MAX_SAFE_INTEGER, { required: true })),
+        boolArg("options.hugePages"), boolArg("options.transparentHugePages"), boolArg("options.lock"),
+      ],
+      call: (N, a) => N.alloc(a[0], { hugePages: a[1], transparentHugePages: a[2], lock: a[3] }).close(),
+    },
+    { fn: "NativeBuffer.alloc", covers: "NativeBuffer.alloc(options)", target: () => uring.NativeBuffer, args: [optionsArg()], call: (N, a) => N.alloc(4096, a[0]).close() },
     // ---- buffer rings, probe, Ring.open, serve/connect ----------------------------------------
     {
       fn: "BufferRing.release", covers: "BufferRing#release", target: (fx) => fx.bufferRing,

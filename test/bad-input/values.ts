@@ -57,6 +57,7 @@ export function badIntegers(min: number, max: number, options: { bigint?: boolea
     bad("2^53+2", () => 2 ** 53 + 2, "RangeError"),
     bad('"1"', () => "1", "TypeError"),
     bad("{}", () => ({}), "TypeError"),
+    bad("a symbol", () => Symbol("n"), "TypeError"),
     bad(`${min - 1} (below the minimum)`, () => min - 1, "RangeError"),
   ];
   if (max < 2 ** 53) out.push(bad(`${max + 1} (above the maximum)`, () => max + 1, "RangeError"));
@@ -89,6 +90,7 @@ export const badBuffer = (required = true): BadValue[] => [
   bad("a plain array", () => [1, 2, 3], "TypeError"),
   bad("a number", () => 42, "TypeError"),
   bad("null", () => null, "TypeError"),
+  bad("a symbol", () => Symbol("b"), "TypeError"),
   ...(required ? [bad("missing", () => undefined, "TypeError")] : []),
 ];
 
@@ -105,6 +107,7 @@ export const badPath = (): BadValue[] => [
   bad("NUL in the path", () => "/tmp/a\0b", "TypeError"),
   bad("a number", () => 42, "TypeError"),
   bad("a Uint8Array", () => new Uint8Array(3), "TypeError"),
+  bad("a symbol", () => Symbol("p"), "TypeError"),
   bad("5000 bytes (PATH_MAX 4096)", () => "x".repeat(5000), "RangeError"),
   bad("missing", () => undefined, "TypeError"),
 ];
