@@ -17,10 +17,10 @@ import { EINVAL, UringError, uringError } from "./errors.ts";
 import { getNative, type Native } from "./native.ts";
 import {
   ENTER_FLAGS, FEATURE_FLAGS, type FlagInfo, flagNames, hasRelease, type KernelVersion, OPCODES, type OpcodeInfo,
-  opcodeInfo, parseKernelVersion, SETUP_FLAGS, SQE_FLAGS,
+  opcodeInfo, parseKernelVersion, releaseVersion, SETUP_FLAGS, SQE_FLAGS,
 } from "./opcodes.ts";
 import { setupError } from "./setup-errors.ts";
-import { checkFd, checkOptions, checkU32 } from "./validate.ts";
+import { checkBoolean, checkFd, checkOptions, checkU32 } from "./validate.ts";
 
 const EBADF = ERRNO_BY_NAME.EBADF;
 const EOPNOTSUPP = ERRNO_BY_NAME.EOPNOTSUPP;
@@ -172,7 +172,7 @@ function maskSince(table: ReadonlyArray<FlagInfo>, v: KernelVersion): number {
  * every opcode and flag whose `since` is at most that release.
  */
 export function inferProbe(kernelRelease: string): Probe {
-  const v = parseKernelVersion(kernelRelease);
+  const v = releaseVersion("inferProbe", "kernelRelease", kernelRelease);
   const ops = OPCODES.filter((o) => hasRelease(v, o.since)).map((o) => o.opcode);
   return new Probe({
     kernelRelease,
@@ -310,6 +310,8 @@ export function kernelRelease(native?: Native): string | undefined {
  * in for the version when the release cannot be read.
  */
 export function versionFloor(supportedOpcodes: readonly number[], hasQuery: boolean): KernelVersion {
+  if (!Array.isArray(supportedOpcodes)) throw new TypeError("versionFloor(): supportedOpcodes must be an array of opcode numbers");
+  checkBoolean("versionFloor", "hasQuery", hasQuery);
   let floor = parseKernelVersion(hasQuery ? "6.18" : "5.1");
   for (const n of supportedOpcodes) {
     const since = opcodeInfo(n)?.since;

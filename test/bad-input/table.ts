@@ -474,6 +474,40 @@ export function table(): Row[] {
       ],
       call: async (r, a) => (await uring.connect(r, { address: a[0], port: a[1], readSize: a[2], bufferRing: a[3] })).close(),
     },
+    // ---- exported helpers ---------------------------------------------------------------------
+    {
+      fn: "parseKernelVersion", covers: "parseKernelVersion", target: () => uring,
+      args: [arg("release", () => "6.18", [bad("a number", () => 6, "TypeError"), bad('"latest"', () => "latest", "TypeError"), bad("missing", () => undefined, "TypeError")])],
+      call: (u, a) => u.parseKernelVersion(a[0]),
+    },
+    {
+      fn: "hasRelease", covers: "hasRelease", target: () => uring,
+      args: [
+        arg("v", () => ({ major: 6, minor: 1 }), [...badObject().filter((b) => b.label !== "a plain object"), naming("v.major", bad("major NaN", () => ({ major: Number.NaN, minor: 1 }), "RangeError"))]),
+        arg("since", () => "5.1", [bad("a number", () => 5, "TypeError")]),
+      ],
+      call: (u, a) => u.hasRelease(a[0], a[1]),
+    },
+    {
+      fn: "flagNames", covers: "flagNames", target: () => uring,
+      args: [arg("table", () => uring.SETUP_FLAGS, badObject()), arg("mask", () => 1, badIntegers(-0x8000_0000, 0xffff_ffff, { required: true }))],
+      call: (u, a) => u.flagNames(a[0], a[1]),
+    },
+    {
+      fn: "versionFloor", covers: "versionFloor", target: () => uring,
+      args: [arg("supportedOpcodes", () => [0, 1], badObject()), arg("hasQuery", () => false, badBoolean())],
+      call: (u, a) => u.versionFloor(a[0], a[1]),
+    },
+    {
+      fn: "inferProbe", covers: "inferProbe", target: () => uring,
+      args: [arg("kernelRelease", () => "6.1", [bad("a number", () => 6, "TypeError"), bad('"x"', () => "x", "TypeError")])],
+      call: (u, a) => u.inferProbe(a[0]),
+    },
+    {
+      fn: "memlockHint", covers: "memlockHint", target: () => uring,
+      args: [arg("bytes", () => 4096, badIntegers(0, Number.MAX_SAFE_INTEGER, { required: true }))],
+      call: (u, a) => u.memlockHint(a[0]),
+    },
     { fn: "serve", covers: "serve(ring)", target: () => uring, args: [arg("ring", (fx) => fx.ring, badObject())], rejects: true, call: (u, a) => u.serve(a[0], {}, () => {}) },
   ];
 }
