@@ -12,7 +12,9 @@ export function mismatch(e: unknown, fn: string, name: string, expected: BadValu
   if (!(e instanceof Error)) return `threw a non-error ${String(e)}`;
   if (expected.kernel) {
     if (!(e instanceof UringErrorClass)) return `expected a UringError, got ${e.name}: ${e.message}`;
-    return (e as UringError).code === "EBADF" ? undefined : `expected EBADF, got ${(e as UringError).code}: ${e.message}`;
+    if ((e as UringError).code !== "EBADF") return `expected EBADF, got ${(e as UringError).code}: ${e.message}`;
+    // The kernel's EBADF names the fd it was about.
+    return e.message.startsWith(`${fn}: EBADF`) && e.message.includes(`${name} `) ? undefined : `message does not name ${fn} and ${name}: ${e.message}`;
   }
   if (!(e instanceof classes[expected.error]) || (expected.error !== "UringError" && e instanceof UringErrorClass)) {
     return `expected ${expected.error}, got ${e.name}: ${e.message}`;
