@@ -70,7 +70,7 @@ class Walk {
   invalid = 0;
   valid = 0;
 
-  constructor(seed: number, readonly fx: Fixture, readonly reg: Ring, readonly dir: string) {
+  constructor(seed: number, readonly fx: Fixture, public reg: Ring, readonly dir: string) {
     this.rng = prng(seed);
     this.shadow.fill(7, 0, 8192);
     this.rows = table();
@@ -99,7 +99,7 @@ class Walk {
     const kinds = [
       () => this.fileWrite(), () => this.fileRead(), () => this.nops(), () => this.timeout(), () => this.pipeIo(),
       () => this.cancelPending(), () => this.registration(), () => this.openClose(), () => this.batch(), () => this.fixedIo(),
-      () => this.linked(),
+      () => this.linked(), () => this.closeBusyRing(),
     ];
     const k = this.rng.int(kinds.length);
     this.log.push(`${i}: valid #${k}`);
@@ -253,6 +253,29 @@ class Walk {
     this.size = Math.max(this.size, off + 64);
   }
 
+  /**
+   * Closes the second ring with requests in flight (a read waiting on the
+   * pipe, a long timeout, nops): each settles, the waiting ones with
+   * ECANCELED, nothing reaches the pipe's data; then a fresh ring replaces it.
+   */
+  async closeBusyRing(): Promise<void> {
+    if (this.rng.next() < 0.7) return; // rarer than the other steps
+    const reg = this.reg;
+    const waiting: Promise<unknown>[] = [reg.timeout(60_000)];
+    if (this.pipe !== undefined && this.pipeBytes.length === 0) waiting.push(reg.read(this.pipe[0], new Uint8Array(new ArrayBuffer(64))));
+    const nops = Array.from({ length: this.rng.int(4) }, () => reg.nop());
+    if (this.rng.next() < 0.5) await reg.nop(); // in the kernel, or still queued
+    reg.close();
+    for (const p of waiting) {
+      const e = await p.then(() => undefined, (e: unknown) => e);
+      expect((e as { code?: string } | undefined)?.code, "a request the close cut short").toBe("ECANCELED");
+    }
+    for (const p of nops) await p.catch((e: { code?: string }) => expect(e.code).toBe("ECANCELED"));
+    expect(reg.pending).toBe(0);
+    this.reg = uring.Ring.open({ entries: 8, mode: this.fx.ring.mode });
+    this.registered = false;
+  }
+
   /** One bad value of one argument of one table row (or the closed-object case), refused as the table says. */
   async invalidCall(i: number): Promise<void> {
     this.invalid++;
@@ -282,11 +305,11 @@ describe.each([["no-mmap"], ["mmap"]] as const)("randomized sequence (%s)", (mod
     let step = 0;
     try {
       const fx = await makeFixture(dir, mode);
-      const reg = uring.Ring.open({ entries: 8, mode });
-      walk = new Walk(seed, fx, reg, dir);
+      walk = new Walk(seed, fx, uring.Ring.open({ entries: 8, mode }), dir);
       for (; step < STEPS; step++) await walk.step(step);
       await Promise.allSettled(walk.running);
       // Nothing in flight on any ring the walk used.
+      const reg = walk.reg;
       for (const r of [fx.ring, fx.bare, fx.other, reg]) expect([r.pending, r.batchPending]).toEqual([0, 0]);
       // Still usable: a nop and a read of the model's bytes.
       await fx.ring.nop();
