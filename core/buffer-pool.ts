@@ -215,6 +215,7 @@ export class BufferPool implements Disposable {
   static fromDmabuf(fd: number, size: number): BufferPool {
     const fn = "BufferPool.fromDmabuf";
     checkInteger(fn, "fd", fd, 0, 0x7fff_ffff);
+    checkInteger(fn, "size", size, 1, 2 ** 32 - 1);
     if (!isDmabuf(fd)) throw new TypeError(`${fn}(): fd ${fd} is not a dma-buf (its /proc/self/fdinfo has no exp_name)`);
     const native = getNative();
     return mapDmabuf(native, fd, size, dmabufRegistrationNoRing(native));

@@ -20,7 +20,7 @@ import { closedError, UringError } from "./errors.ts";
 import type { MultishotStream } from "./op-stream.ts";
 import { SOCK_STREAM } from "./op-constants.ts";
 import { Ring } from "./ring.ts";
-import type { ReceivedChunk } from "./ring-net.ts";
+import { ownsBufferRing, type ReceivedChunk } from "./ring-net.ts";
 import { AF_INET, AF_INET6, type SocketAddress } from "./sockaddr.ts";
 import { checkBuffer, checkInteger, checkOptions } from "./validate.ts";
 import { isIPv4, isIPv6 } from "node:net";
@@ -392,11 +392,15 @@ export async function serve(ring: Ring, options: ServeOptions, handler: Connecti
   let buffers: BufferRing;
   let owns = false;
   if (o.bufferRing instanceof BufferRing) {
-    if (o.bufferRing.closed) throw new TypeError("serve(): options.bufferRing is closed");
+    if (!ownsBufferRing(ring, o.bufferRing)) throw new TypeError("serve(): options.bufferRing must be an open BufferRing of this ring");
     buffers = o.bufferRing;
   } else {
     const b = checkOptions("serve", o.bufferRing ?? DEFAULT_SERVER_BUFFERS, "options.bufferRing");
-    buffers = ring.registerBufferRing({ entries: b.entries as number, size: b.size as number });
+    // Checked here so an error names serve()'s option, not registerBufferRing()'s.
+    const entries = checkInteger("serve", "options.bufferRing.entries", b.entries, 1, 32768);
+    if ((entries & (entries - 1)) !== 0) throw new RangeError(`serve(): options.bufferRing.entries must be a power of two, got ${entries}`);
+    const size = checkInteger("serve", "options.bufferRing.size", b.size, 1, 0xffff_ffff);
+    buffers = ring.registerBufferRing({ entries, size });
     owns = true;
   }
   let fd = -1;
@@ -429,7 +433,7 @@ export async function connect(ring: Ring, options: ConnectOptions): Promise<Conn
   const { address, family } = checkAddress("connect", o.address ?? "127.0.0.1");
   const port = checkInteger("connect", "options.port", o.port, 1, 65535);
   const readSize = checkInteger("connect", "options.readSize", o.readSize ?? DEFAULT_READ_SIZE, 1, 1 << 30);
-  if (o.bufferRing !== undefined && (!(o.bufferRing instanceof BufferRing) || o.bufferRing.closed)) {
+  if (o.bufferRing !== undefined && !ownsBufferRing(ring, o.bufferRing)) {
     throw new TypeError("connect(): options.bufferRing must be an open BufferRing of this ring");
   }
   const fd = await ring.socket(family, SOCK_STREAM);

@@ -3,7 +3,7 @@
 // writes into it. BufferPool (registered buffers) builds on this.
 import { closedError, uringError } from "./errors.ts";
 import { getNative, type Native } from "./native.ts";
-import { checkInteger, checkOptions } from "./validate.ts";
+import { checkBoolean, checkInteger, checkOptions } from "./validate.ts";
 
 const US_BUF_HUGE = 1;
 const US_BUF_THP = 2;
@@ -35,7 +35,10 @@ export class NativeBuffer implements Disposable {
   static alloc(size: number, options: NativeBufferOptions = {}): NativeBuffer {
     const n = checkInteger("NativeBuffer.alloc", "size", size, 1, Number.MAX_SAFE_INTEGER);
     const o = checkOptions("NativeBuffer.alloc", options);
-    const flags = (o.hugePages ? US_BUF_HUGE : 0) | (o.transparentHugePages ? US_BUF_THP : 0) | (o.lock ? US_BUF_LOCK : 0);
+    // Booleans, not truthiness: { lock: "no" } must not mlock.
+    const flag = (name: string, bit: number) =>
+      o[name] === undefined ? 0 : checkBoolean("NativeBuffer.alloc", `options.${name}`, o[name]) ? bit : 0;
+    const flags = flag("hugePages", US_BUF_HUGE) | flag("transparentHugePages", US_BUF_THP) | flag("lock", US_BUF_LOCK);
     const native = getNative();
     const out = new BigUint64Array(1);
     const res = native.bufAlloc(n, flags, native.addressOf(out));

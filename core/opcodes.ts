@@ -7,6 +7,7 @@
 // quote. Sources: the kernel's git history, checked against liburing's
 // man pages (io_uring_enter.2, io_uring_setup.2, io_uring_prep_*.3).
 import * as C from "./constants.ts";
+import { checkInteger } from "./validate.ts";
 
 export interface OpcodeInfo {
   readonly opcode: number;
@@ -125,6 +126,8 @@ export const FEATURE_FLAGS = flags("IORING_FEAT_", C.FEATURE_NAMES.map(([, name]
 
 /** The names of the bits of `mask` that `table` knows, in bit order. */
 export function flagNames(table: ReadonlyArray<FlagInfo>, mask: number): string[] {
+  if (!Array.isArray(table)) throw new TypeError("flagNames(): table must be a flag table such as SETUP_FLAGS");
+  checkInteger("flagNames", "mask", mask, -0x8000_0000, 0xffff_ffff);
   return table.filter((f) => mask & f.value).map((f) => f.name);
 }
 
@@ -135,13 +138,21 @@ export interface KernelVersion {
 
 /** "6.18.44-fc-v595" or "6.15" → { major: 6, minor: 18 }. */
 export function parseKernelVersion(release: string): KernelVersion {
-  const m = /^(\d+)\.(\d+)/.exec(release);
-  if (!m) throw new TypeError(`not a Linux kernel release: ${JSON.stringify(release)}`);
+  return releaseVersion("parseKernelVersion", "release", release);
+}
+
+/** parseKernelVersion for an argument of fn: its error names fn and the argument. */
+export function releaseVersion(fn: string, name: string, release: unknown): KernelVersion {
+  const m = typeof release === "string" ? /^(\d+)\.(\d+)/.exec(release) : null;
+  if (!m) throw new TypeError(`${fn}(): ${name}: not a Linux kernel release: ${JSON.stringify(release) ?? String(release)}`);
   return { major: Number(m[1]), minor: Number(m[2]) };
 }
 
 /** Whether kernel `v` is release `since` or later. */
 export function hasRelease(v: KernelVersion, since: string): boolean {
-  const s = parseKernelVersion(since);
+  if (v === null || typeof v !== "object") throw new TypeError("hasRelease(): v must be a { major, minor } KernelVersion");
+  checkInteger("hasRelease", "v.major", v.major, 0, 0xffff);
+  checkInteger("hasRelease", "v.minor", v.minor, 0, 0xffff);
+  const s = releaseVersion("hasRelease", "since", since);
   return v.major !== s.major ? v.major > s.major : v.minor >= s.minor;
 }

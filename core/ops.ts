@@ -24,6 +24,16 @@ export interface OpSpec {
    * enqueue* exports), for ops with no SQE flags. False when the SQ is full.
    */
   enqueue?(w: UringWasm, op: Op, udLo: number, udHi: number): boolean;
+  /** The fds an EBADF may be about, for its message (default: the SQE's fd). */
+  badFd?(op: Op): string;
+}
+
+const EBADF = 9;
+const IOSQE_FIXED_FILE = 1;
+
+/** An fd argument as an error names it: "fd 7", or "fd 3 (fixed)" for a file-table slot. */
+export function fdDetail(name: string, fd: number, fixed: boolean): string {
+  return `${name} ${fd}${fixed ? " (fixed)" : ""}`;
 }
 
 /** Receives every CQE of a multishot request (see op-stream.ts). */
@@ -92,7 +102,12 @@ export function opError(op: Op, res: number, closing: boolean): UringError {
   // A request interrupted by the ring's own cancellation reports EINTR for
   // some file types; to the caller both mean "cancelled by close()".
   const code = closing && res === -EINTR ? -ECANCELED : res;
-  return uringError(op.spec.name, code, closing && code === -ECANCELED ? "the ring was closed" : op.detail);
+  let detail = closing && code === -ECANCELED ? "the ring was closed" : op.detail;
+  // The kernel does not say which fd was bad: name the request's (error path only).
+  if (detail === undefined && code === -EBADF && op.fd >= 0) {
+    detail = op.spec.badFd?.(op) ?? fdDetail("fd", op.fd, (op.sqeFlags & IOSQE_FIXED_FILE) !== 0);
+  }
+  return uringError(op.spec.name, code, detail);
 }
 
 /** The IORING_OP_* number of an opcode name ("readvFixed"). */

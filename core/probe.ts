@@ -17,9 +17,10 @@ import { EINVAL, UringError, uringError } from "./errors.ts";
 import { getNative, type Native } from "./native.ts";
 import {
   ENTER_FLAGS, FEATURE_FLAGS, type FlagInfo, flagNames, hasRelease, type KernelVersion, OPCODES, type OpcodeInfo,
-  opcodeInfo, parseKernelVersion, SETUP_FLAGS, SQE_FLAGS,
+  opcodeInfo, parseKernelVersion, releaseVersion, SETUP_FLAGS, SQE_FLAGS,
 } from "./opcodes.ts";
 import { restrictedHint, setupError } from "./setup-errors.ts";
+import { checkBoolean, checkFd, checkOptions, checkU32 } from "./validate.ts";
 
 const EBADF = ERRNO_BY_NAME.EBADF;
 const EOPNOTSUPP = ERRNO_BY_NAME.EOPNOTSUPP;
@@ -119,8 +120,10 @@ export class Probe {
 
   /** Whether the kernel supports an op, by name ("readvFixed" or "IORING_OP_READV_FIXED"). */
   supports(name: string): boolean {
-    if (typeof name !== "string") throw new TypeError(`name: expected an io_uring opcode name, got ${typeof name}`);
-    return this.#supported.has(this.describe(name).opcode);
+    if (typeof name !== "string") throw new TypeError(`supports(): name: expected an io_uring opcode name, got ${typeof name}`);
+    const info = opcodeInfo(name);
+    if (!info) throw new TypeError(`supports(): name: ${JSON.stringify(name)} is not an io_uring opcode name (like "readvFixed" or "IORING_OP_READV_FIXED")`);
+    return this.#supported.has(info.opcode);
   }
 
   supportsOpcode(opcode: number): boolean {
@@ -169,7 +172,7 @@ function maskSince(table: ReadonlyArray<FlagInfo>, v: KernelVersion): number {
  * every opcode and flag whose `since` is at most that release.
  */
 export function inferProbe(kernelRelease: string): Probe {
-  const v = parseKernelVersion(kernelRelease);
+  const v = releaseVersion("inferProbe", "kernelRelease", kernelRelease);
   const ops = OPCODES.filter((o) => hasRelease(v, o.since)).map((o) => o.opcode);
   return new Probe({
     kernelRelease,
@@ -307,6 +310,8 @@ export function kernelRelease(native?: Native): string | undefined {
  * in for the version when the release cannot be read.
  */
 export function versionFloor(supportedOpcodes: readonly number[], hasQuery: boolean): KernelVersion {
+  if (!Array.isArray(supportedOpcodes)) throw new TypeError("versionFloor(): supportedOpcodes must be an array of opcode numbers");
+  checkBoolean("versionFloor", "hasQuery", hasQuery);
   let floor = parseKernelVersion(hasQuery ? "6.18" : "5.1");
   for (const n of supportedOpcodes) {
     const since = opcodeInfo(n)?.since;
@@ -319,7 +324,7 @@ export function versionFloor(supportedOpcodes: readonly number[], hasQuery: bool
 export function probeKernel(native: Native, options: ProbeOptions = {}): Probe {
   const method = options.method ?? "auto";
   if (method !== "auto" && method !== "query" && method !== "probe") {
-    throw new TypeError(`options.method: expected "auto", "query" or "probe", got ${JSON.stringify(method)}`);
+    throw new TypeError(`probe(): options.method: expected "auto", "query" or "probe", got ${JSON.stringify(method)}`);
   }
   const running = kernelRelease(native);
   let q: QueryAnswer | number = -EINVAL;
@@ -388,6 +393,9 @@ let cached: Probe | undefined;
  * time.
  */
 export function probe(options: ProbeOptions = {}): Probe {
-  if ((options.method ?? "auto") !== "auto") return probeKernel(getNative(), options);
-  return (cached ??= probeKernel(getNative(), options));
+  const o = checkOptions("probe", options) as ProbeOptions;
+  if (o.ringFd !== undefined) checkFd("probe", o.ringFd, "options.ringFd");
+  if (o.features !== undefined) checkU32("probe", "options.features", o.features);
+  if ((o.method ?? "auto") !== "auto") return probeKernel(getNative(), o);
+  return (cached ??= probeKernel(getNative(), o));
 }

@@ -19,7 +19,9 @@ import { probeKernel, type Probe } from "./probe.ts";
 import type { RingCore, RingMode } from "./ring-core.ts";
 import { FixedFile } from "./fixed-file.ts";
 import type { UringWasm } from "./wasm.ts";
-import { checkBoolean, checkBuffer, checkFd, checkInteger, checkOptions, checkU32 } from "./validate.ts";
+import {
+  checkAddress, checkBatchBuffer, checkBoolean, checkBuffer, checkFd, checkInteger, checkOffset, checkOptions, checkU32,
+} from "./validate.ts";
 
 export type BatchCallback = (userData: number, res: number, flags: number) => void;
 
@@ -168,6 +170,11 @@ export class RingBase implements Disposable {
   /** Promise operations submitted or waiting to be, not yet completed. */
   get pending(): number {
     return this.#ops.inFlight + this.#queue.length - this.#queueHead;
+  }
+
+  /** Batch-API requests prepared (prep*) whose completions the kernel has not posted yet. */
+  get batchPending(): number {
+    return this.#batchInFlight;
   }
 
   /** What the running kernel supports, asked through this ring's fd (IORING_REGISTER_QUERY / PROBE). */
@@ -522,7 +529,7 @@ export class RingBase implements Disposable {
     const n = members.length;
     if (n === 0) throw new RangeError("link(): members must not be empty");
     if (n > this.#core.sqEntries) {
-      throw new RangeError(`link(): a chain of ${n} cannot fit in the ${this.#core.sqEntries}-entry SQ; a chain must be submitted at once`);
+      throw new RangeError(`link(): members: a chain of ${n} cannot fit in the ${this.#core.sqEntries}-entry SQ; a chain must be submitted at once`);
     }
     const q = this.#queue;
     const at = q.length - n;
@@ -610,7 +617,7 @@ export class RingBase implements Disposable {
     }
     if (target !== null && typeof target === "object" && "fd" in target) {
       if (target.fd instanceof FixedFile) {
-        if (target.fd.ring !== this) throw new TypeError("cancel(): target.fd is a FixedFile of another ring");
+        this.#checkFixedFile("cancel", target.fd, "target.fd");
         return this.start(cancelFixedFdSpec, target.fd.index, 0, 0, 0, 0, 0, 0, undefined);
       }
       const fd = checkFd("cancel", target.fd, "target.fd");
@@ -652,7 +659,8 @@ export class RingBase implements Disposable {
   /** io_uring_prep_nop into the next SQE; false when the SQ is full (submit, then retry). */
   prepNop(userData = 0): boolean {
     if (this.#closed) throw closedError("prepNop");
-    if (this.#wasm.enqueueNop(userData >>> 0, UD_BATCH) === 0) return false;
+    if (typeof userData !== "number" || userData >>> 0 !== userData) checkU32("prepNop", "userData", userData);
+    if (this.#wasm.enqueueNop(userData, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;
   }
@@ -674,17 +682,28 @@ export class RingBase implements Disposable {
   #prepRwFixedFile(
     fn: string, read: boolean, file: FixedFile, addr: number, len: number, offset: number, userData: number,
   ): boolean {
-    if (!(file instanceof FixedFile) || file.ring !== this) throw new TypeError(`${fn}(): fd must be an fd or a FixedFile of this ring`);
-    if (len >>> 0 !== len) checkU32(fn, "len", len);
+    this.#checkFixedFile(fn, file); // len, addr, offset and userData are checked by the caller
     const w = this.#wasm;
     const sqe = w.getSqe();
     if (sqe === 0) return false;
     if (read) w.prepRead(sqe, file.index, addr, len, offset);
     else w.prepWrite(sqe, file.index, addr, len, offset);
     w.sqeSetFlags(sqe, IOSQE_FIXED_FILE);
-    w.sqeSetData(sqe, userData >>> 0, UD_BATCH);
+    w.sqeSetData(sqe, userData, UD_BATCH);
     this.#batchInFlight++;
     return true;
+  }
+
+  /** A batch op's FixedFile: of this ring, and inside its file table (the promise API's fileArg() says the same). */
+  #checkFixedFile(fn: string, file: unknown, name = "fd"): void {
+    if (!(file instanceof FixedFile) || file.ring !== this) throw new TypeError(`${fn}(): ${name} must be an fd or a FixedFile of this ring`);
+    const size = this.fileTableSize;
+    if (file.index >= size) throw new RangeError(`${fn}(): ${name} (FixedFile ${file.index}) is not in this ring's file table (${size} slots)`);
+  }
+
+  /** Slots of the fixed-file table (RingRegistered keeps the table). */
+  get fileTableSize(): number {
+    return 0;
   }
 
   /**
@@ -744,15 +763,21 @@ export class RingBase implements Disposable {
     offset: number, bufIndex: number, userData: number,
   ): boolean {
     if (this.#closed) throw closedError(fn);
+    // Cheap checks first; the detailed one names the argument only on failure.
+    if (typeof buf !== "number" || !(buf >= 0 && buf <= Number.MAX_SAFE_INTEGER) || Math.floor(buf) !== buf) checkAddress(fn, "buf", buf);
+    if (typeof offset !== "number" || !(offset >= -1 && offset <= Number.MAX_SAFE_INTEGER) || Math.floor(offset) !== offset) {
+      offset = checkOffset(fn, offset);
+    }
+    if (typeof userData !== "number" || userData >>> 0 !== userData) checkU32(fn, "userData", userData);
     let sqeFlags = 0;
     if (typeof fd !== "number") {
-      if (!(fd instanceof FixedFile) || fd.ring !== this) throw new TypeError(`${fn}(): fd must be an fd or a FixedFile of this ring`);
+      this.#checkFixedFile(fn, fd);
       sqeFlags = IOSQE_FIXED_FILE;
       fd = fd.index;
     } else if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
-    if (len >>> 0 !== len) checkU32(fn, "len", len);
-    if ((bufIndex & 0xffff) !== bufIndex) checkInteger(fn, "bufIndex", bufIndex, 0, 0xffff);
-    if (enqueue(fd, buf, len, offset, bufIndex, sqeFlags, userData >>> 0, UD_BATCH) === 0) return false;
+    if (typeof len !== "number" || len >>> 0 !== len) checkU32(fn, "len", len);
+    if (typeof bufIndex !== "number" || (bufIndex & 0xffff) !== bufIndex) checkInteger(fn, "bufIndex", bufIndex, 0, 0xffff);
+    if (enqueue(fd, buf, len, offset, bufIndex, sqeFlags, userData, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;
   }
@@ -762,11 +787,24 @@ export class RingBase implements Disposable {
     fd: number | FixedFile, buf: number | ArrayBufferView, len: number, offset: number, userData: number,
   ): boolean {
     if (this.#closed) throw closedError(fn);
-    const addr = typeof buf === "number" ? buf : this.#native.addressOf(buf);
+    // Cheap checks first; the detailed one names the argument only on failure.
+    if (typeof len !== "number" || len >>> 0 !== len) checkU32(fn, "len", len);
+    let addr: number;
+    if (typeof buf === "number") {
+      if (!(buf >= 0 && buf <= Number.MAX_SAFE_INTEGER) || Math.floor(buf) !== buf) checkAddress(fn, "buf", buf);
+      addr = buf;
+    } else {
+      // The kernel moves len bytes into or out of buf: never past its end.
+      if (!ArrayBuffer.isView(buf) || len > buf.byteLength || buf.byteLength === 0) checkBatchBuffer(fn, buf, len);
+      addr = this.#native.addressOf(buf);
+    }
+    if (typeof offset !== "number" || !(offset >= -1 && offset <= Number.MAX_SAFE_INTEGER) || Math.floor(offset) !== offset) {
+      offset = checkOffset(fn, offset);
+    }
+    if (typeof userData !== "number" || userData >>> 0 !== userData) checkU32(fn, "userData", userData);
     if (typeof fd !== "number") return this.#prepRwFixedFile(fn, enqueue === this.#wasm.enqueueRead, fd, addr, len, offset, userData);
     if ((fd | 0) !== fd || fd < 0) checkFd(fn, fd);
-    if (len >>> 0 !== len) checkU32(fn, "len", len);
-    if (enqueue(fd, addr, len, offset, userData >>> 0, UD_BATCH) === 0) return false;
+    if (enqueue(fd, addr, len, offset, userData, UD_BATCH) === 0) return false;
     this.#batchInFlight++;
     return true;
   }
@@ -786,9 +824,13 @@ export class RingBase implements Disposable {
    */
   submitAndWait(waitNr = 1, timeoutMs?: number): number {
     if (this.#closed) throw closedError("submitAndWait");
-    const n = checkU32("submitAndWait", "waitNr", waitNr);
+    // More than the CQ holds can never be ready at once: that wait would never end.
+    const n = checkInteger("submitAndWait", "waitNr", waitNr, 0, this.#core.cqEntries);
     const timeoutNs = timeoutMs === undefined ? -1 : Math.round(checkInteger("submitAndWait", "timeoutMs", timeoutMs, 0, 2 ** 31) * 1e6);
-    const res = this.#core.submit(n, n > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
+    // Completions the promise API already drained wait in the backlog: they are ready too.
+    const ready = this.#batchBacklog.length / 3;
+    const wait = n > ready ? n - ready : 0;
+    const res = this.#core.submit(wait, wait > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
     if (res === -ETIME) return 0;
     if (res < 0) throw uringError("submitAndWait", res);
     return res;
@@ -801,6 +843,7 @@ export class RingBase implements Disposable {
    */
   reap(callback: BatchCallback): number {
     if (this.#closed) throw closedError("reap");
+    if (typeof callback !== "function") throw new TypeError(`reap(): callback must be a function, got ${typeof callback}`);
     let count = 0;
     const backlog = this.#batchBacklog;
     if (backlog.length > 0) {
@@ -822,6 +865,7 @@ export class RingBase implements Disposable {
 
   /** Host address of a buffer, for the batch API's prepRead/prepWrite. Keep the buffer referenced while in use. */
   addressOf(buf: ArrayBufferView | ArrayBuffer): number {
+    this.check("addressOf");
     return this.#native.addressOf(checkBuffer("addressOf", buf));
   }
 

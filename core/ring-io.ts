@@ -7,7 +7,7 @@ import { IOSQE_BUFFER_SELECT, O_CLOEXEC } from "./constants.ts";
 import { ENOBUFS, type UringError } from "./errors.ts";
 import { MultishotStream, SKIP } from "./op-stream.ts";
 import { IORING_POLL_ADD_MULTI, POLL_EVENTS_ALL } from "./op-constants.ts";
-import { noValue, Op, opcodeOf, type OpSpec } from "./ops.ts";
+import { fdDetail, noValue, Op, opcodeOf, type OpSpec } from "./ops.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { RingRegistered } from "./ring-register.ts";
@@ -84,8 +84,12 @@ const spec = {
   splice: {
     name: "splice", opcode: opcodeOf("splice"),
     prep: (w, sqe, op) => w.prepSplice(sqe, op.arg, op.off, op.fd, op.addr2, op.len, op.flags),
+    badFd: (op) => spliceFds(op),
   },
-  tee: { name: "tee", opcode: opcodeOf("tee"), prep: (w, sqe, op) => w.prepTee(sqe, op.arg, op.fd, op.len, op.flags) },
+  tee: {
+    name: "tee", opcode: opcodeOf("tee"), prep: (w, sqe, op) => w.prepTee(sqe, op.arg, op.fd, op.len, op.flags),
+    badFd: (op) => spliceFds(op),
+  },
   pipe: {
     name: "pipe", opcode: opcodeOf("pipe"),
     prep: (w, sqe, op) => w.prepPipe(sqe, op.addr, op.flags),
@@ -134,6 +138,11 @@ function fixedRange(fn: string, pool: BufferPool, options: unknown, name = "opti
 }
 
 const SPLICE_F_FD_IN_FIXED = 1 << 31;
+
+/** splice/tee: fdIn travels in splice_fd_in (op.arg), fdOut as the SQE's fd. */
+function spliceFds(op: Op): string {
+  return `${fdDetail("fdIn", op.arg, (op.flags & SPLICE_F_FD_IN_FIXED) !== 0)}, ${fdDetail("fdOut", op.fd, (op.sqeFlags & 1 /* IOSQE_FIXED_FILE */) !== 0)}`;
+}
 
 function inFixed(fd: number | FixedFile): number {
   return typeof fd === "number" ? 0 : SPLICE_F_FD_IN_FIXED;
@@ -292,7 +301,7 @@ export class RingIo extends RingRegistered {
   }
 
   #openPool(fn: string, target: unknown): BufferPool {
-    if (!(target instanceof BufferPool)) throw new TypeError(`${fn}(): expected a BufferPool or a registered buffer`);
+    if (!(target instanceof BufferPool)) throw new TypeError(`${fn}(): pool must be a BufferPool or a buffer registered on this ring`);
     if (target.closed) throw new TypeError(`${fn}(): the pool is closed`);
     return target;
   }
@@ -323,7 +332,7 @@ export class RingIo extends RingRegistered {
     this.check("fallocate");
     const file = this.fileArg("fallocate", fd);
     const off = checkSize("fallocate", "offset", offset);
-    const len = checkInteger("fallocate", "length", length, 1, Number.MAX_SAFE_INTEGER);
+    const len = checkInteger("fallocate", "length", length, 1, Number.MAX_SAFE_INTEGER, true);
     const m = checkBits("fallocate", "mode", mode, FALLOC_FLAGS);
     return this.start(spec.fallocate, file, 0, 0, off, m, len, 0, undefined);
   }

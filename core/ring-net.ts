@@ -138,6 +138,14 @@ const IOU_PBUF_RING_INC = 2;
 const IORING_CQE_F_BUFFER = 1;
 const IORING_CQE_F_BUF_MORE = 1 << 4;
 
+/** The ring each BufferRing was registered on: its bgid means nothing on another ring. */
+const bufferRingOwners = new WeakMap<BufferRing, RingNet>();
+
+/** Whether bufferRing is an open BufferRing registered on ring. */
+export function ownsBufferRing(ring: RingNet, bufferRing: unknown): boolean {
+  return bufferRing instanceof BufferRing && !bufferRing.closed && bufferRingOwners.get(bufferRing) === ring;
+}
+
 export class RingNet extends RingFs {
   /** Buffer group ids in use by buffer rings (readMultishot takes ids from 0x8000 up). */
   #bufferGroups = new Set<number>();
@@ -198,6 +206,7 @@ export class RingNet extends RingFs {
       },
     };
     const ring = new BufferRing(host, bgid, entries, size, incremental, ringMemory, data);
+    bufferRingOwners.set(ring, this);
     ring.fill();
     return ring;
   }
@@ -233,7 +242,7 @@ export class RingNet extends RingFs {
   recvMultishot(fd: number | FixedFile, bufferRing: BufferRing, flags = 0): MultishotStream<ReceivedChunk> {
     this.check("recvMultishot");
     const file = this.fileArg("recvMultishot", fd);
-    if (!(bufferRing instanceof BufferRing) || bufferRing.closed) throw new TypeError("recvMultishot(): bufferRing must be an open BufferRing of this ring");
+    if (!ownsBufferRing(this, bufferRing)) throw new TypeError("recvMultishot(): bufferRing must be an open BufferRing of this ring");
     const f = checkInteger("recvMultishot", "flags", flags, 0, 0x7fff_ffff);
     const arm = () => {
       if (stream.ended || bufferRing.closed) return;
@@ -311,7 +320,7 @@ export class RingNet extends RingFs {
     const file = this.fileArg("bind", fd);
     const sa = encodeSockaddr("bind", address);
     if (!this.supports("bind") && typeof file === "number") {
-      return this.#now("bind", this.native.bind(file, this.native.addressOf(sa), sa.byteLength));
+      return this.#now("bind", this.native.bind(file, this.native.addressOf(sa), sa.byteLength), file);
     }
     return this.start(spec.bind, file, this.native.addressOf(sa), sa.byteLength, 0, 0, 0, 0, sa);
   }
@@ -321,12 +330,12 @@ export class RingNet extends RingFs {
     this.check("listen");
     const file = this.fileArg("listen", fd);
     const b = checkInteger("listen", "backlog", backlog, 0, 0x7fff_ffff);
-    if (!this.supports("listen") && typeof file === "number") return this.#now("listen", this.native.listen(file, b));
+    if (!this.supports("listen") && typeof file === "number") return this.#now("listen", this.native.listen(file, b), file);
     return this.start(spec.listen, file, 0, b, 0, 0, 0, 0, undefined);
   }
 
-  #now(fn: string, res: number): Promise<void> {
-    return res < 0 ? Promise.reject(uringError(fn, res)) : Promise.resolve();
+  #now(fn: string, res: number, fd: number): Promise<void> {
+    return res < 0 ? Promise.reject(uringError(fn, res, `fd ${fd}`)) : Promise.resolve();
   }
 
   /** The address a socket is bound to (getsockname(2)), e.g. the port picked for port 0. */
@@ -336,7 +345,7 @@ export class RingNet extends RingFs {
     if (typeof f !== "number") throw new TypeError("localAddress(): needs an fd, not a FixedFile");
     const out = new Uint8Array(new ArrayBuffer(SOCKADDR_STORAGE_BYTES));
     const len = this.native.getsockname(f, this.native.addressOf(out), out.byteLength);
-    if (len < 0) throw uringError("localAddress", len);
+    if (len < 0) throw uringError("localAddress", len, `fd ${f}`);
     return decodeSockaddr(out, Math.min(len, out.byteLength));
   }
 

@@ -225,6 +225,10 @@ export class RingRegistered extends RingBase {
 
   /** The table slot holding source (a pool or a registered buffer), or -1. */
   bufferSlotOf(source: BufferPool | ArrayBufferView): number {
+    this.check("bufferSlotOf");
+    if (!(source instanceof BufferPool) && !ArrayBuffer.isView(source)) {
+      throw new TypeError("bufferSlotOf(): source must be a BufferPool or a typed array/DataView");
+    }
     const table = this.#buffers;
     if (table === undefined) return -1;
     for (let i = 0; i < table.length; i++) {
@@ -314,6 +318,7 @@ export class RingRegistered extends RingBase {
     let srcEntries: (BufferPool | Uint8Array | undefined)[];
     if (source instanceof RingRegistered) {
       if (source === this) throw new TypeError("cloneBuffersFrom(): source is this ring");
+      if (source.closed) throw new TypeError("cloneBuffersFrom(): source is a closed ring");
       srcFd = source.fd;
       srcEntries = (source.#buffers ?? []).map((e) => e?.source);
     } else {
@@ -473,7 +478,7 @@ export class RingRegistered extends RingBase {
   }
 
   /** Slots of the fixed-file table (0 without one). */
-  get fileTableSize(): number {
+  override get fileTableSize(): number {
     return this.#files ?? 0;
   }
 

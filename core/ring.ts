@@ -17,7 +17,7 @@ import { noValue, opcodeOf, type OpSpec, UD_MESSAGE } from "./ops.ts";
 import { inferProbe, Probe, probe } from "./probe.ts";
 import { RingCore } from "./ring-core.ts";
 import { RingNet } from "./ring-net.ts";
-import { checkBits, checkBoolean, checkInteger, checkOptions, checkU32 } from "./validate.ts";
+import { checkBits, checkBoolean, checkBuffer, checkInteger, checkOptions, checkU32 } from "./validate.ts";
 
 export type { BatchCallback, RingMessage } from "./ring-base.ts";
 export type { OpenHow } from "./ring-fs.ts";
@@ -84,7 +84,8 @@ function futexWord(fn: string, ring: Ring, view: unknown, index: unknown, name =
   if (!(view instanceof Int32Array) && !(view instanceof Uint32Array)) {
     throw new TypeError(`${fn}(): ${name} must be an Int32Array or Uint32Array`);
   }
-  const i = checkInteger(fn, "index", index, 0, view.length - 1);
+  if (view.length === 0) checkBuffer(fn, view, name); // a detached view says so
+  const i = checkInteger(fn, name === "view" ? "index" : name.replace(/view$/, "index"), index, 0, view.length - 1);
   return ring.addressOf(view) + i * 4;
 }
 

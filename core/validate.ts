@@ -11,11 +11,15 @@ function describe(value: unknown): string {
   return Object.prototype.toString.call(value);
 }
 
-/** An integer in [min, max]; bigint accepted when it fits in 2^53. */
-export function checkInteger(fn: string, name: string, value: unknown, min: number, max: number): number {
+/**
+ * An integer in [min, max]. A bigint only where the API takes one (offsets
+ * and lengths typed `number | bigint`: pass bigintOk), and only below 2^53:
+ * elsewhere it is a TypeError, never silently converted.
+ */
+export function checkInteger(fn: string, name: string, value: unknown, min: number, max: number, bigintOk = false): number {
   let n: number;
   if (typeof value === "number") n = value;
-  else if (typeof value === "bigint") {
+  else if (typeof value === "bigint" && bigintOk) {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
       throw new RangeError(`${fn}(): ${name} must be in [${min}, ${max}], got ${describe(value)}`);
     }
@@ -40,7 +44,7 @@ export function checkDirFd(fn: string, value: unknown, name = "dirfd"): number {
 /** A file offset: -1 (the current position, for streams) or [0, 2^53). */
 export function checkOffset(fn: string, value: unknown, name = "offset"): number {
   if (typeof value === "number" && value >= -1 && value <= Number.MAX_SAFE_INTEGER && Math.floor(value) === value) return value;
-  return checkInteger(fn, name, value, -1, Number.MAX_SAFE_INTEGER);
+  return checkInteger(fn, name, value, -1, Number.MAX_SAFE_INTEGER, true);
 }
 
 export function checkU32(fn: string, name: string, value: unknown): number {
@@ -107,9 +111,31 @@ export function checkBits(fn: string, name: string, value: unknown, allowed: num
   return n;
 }
 
-/** A length or offset in [0, 2^53). */
+/** A length or offset in [0, 2^53) (number or bigint). */
 export function checkSize(fn: string, name: string, value: unknown): number {
+  return checkInteger(fn, name, value, 0, Number.MAX_SAFE_INTEGER, true);
+}
+
+/**
+ * A host address for the batch API (from addressOf() or a pool's
+ * slotAddress()): an integer in [0, 2^53), the range an f64 carries exactly.
+ */
+export function checkAddress(fn: string, name: string, value: unknown): number {
   return checkInteger(fn, name, value, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * The buffer of a batch prepRead/prepWrite given as a view: the kernel
+ * moves len bytes there, so len must fit in it (a detached view has none).
+ */
+export function checkBatchBuffer(fn: string, value: unknown, len: unknown): void {
+  if (!ArrayBuffer.isView(value)) {
+    throw new TypeError(`${fn}(): buf must be an address (number) or a typed array/DataView, got ${describe(value)}`);
+  }
+  const bytes = checkBuffer(fn, value);
+  if (typeof len === "number" && len > bytes.byteLength) {
+    throw new RangeError(`${fn}(): len ${len} exceeds buf's ${bytes.byteLength} bytes`);
+  }
 }
 
 /** A non-empty attribute name (xattr): NUL-terminated, at most XATTR_NAME_MAX (255) bytes. */

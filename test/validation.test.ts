@@ -31,6 +31,16 @@ describe("argument validation", () => {
     ["cancel of nonsense", () => ring.cancel(5 as unknown as "all"), TypeError, /cancel\(\): target must be/],
     ["batch prepRead negative fd", () => ring.prepRead(-3, 0, 1, 0), RangeError, /prepRead\(\): fd must be in/],
     ["batch prepRead huge len", () => ring.prepRead(0, 0, 2 ** 32, 0), RangeError, /len must be in/],
+    // The kernel would write len bytes into a 16-byte view: past its end.
+    ["batch prepRead len past the view", () => ring.prepRead(0, buf, 17, 0), RangeError, /prepRead\(\): len 17 exceeds buf's 16 bytes/],
+    ["batch prepWrite offset -2", () => ring.prepWrite(0, buf, 16, -2), RangeError, /prepWrite\(\): offset must be in \[-1,/],
+    ["batch prepRead offset NaN", () => ring.prepRead(0, buf, 16, Number.NaN), RangeError, /prepRead\(\): offset must be an integer/],
+    ["batch prepNop userData -1", () => ring.prepNop(-1), RangeError, /prepNop\(\): userData must be in \[0, 4294967295\]/],
+    ["batch prepNop bigint userData", () => ring.prepNop(5n as unknown as number), TypeError, /prepNop\(\): userData must be a number, got 5n/],
+    ["batch prepReadFixed address NaN", () => ring.prepReadFixed(0, Number.NaN, 16, 0, 0), RangeError, /prepReadFixed\(\): buf must be an integer/],
+    ["submitAndWait beyond the CQ", () => ring.submitAndWait(17), RangeError, /submitAndWait\(\): waitNr must be in \[0, 16\]/],
+    ["reap without a callback", () => ring.reap(undefined as never), TypeError, /reap\(\): callback must be a function/],
+    ["bigint fd", () => ring.read(3n as unknown as number, buf, 0), TypeError, /read\(\): fd must be a number, got 3n/],
   ])("%s", (_name, call, type, message) => {
     const before = ring.sqSpaceLeft();
     expect(call).toThrow(type);

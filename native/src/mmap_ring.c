@@ -296,8 +296,19 @@ US_API int32_t us_mmap_enter(void *ctx, uint32_t min_complete, uint32_t flags,
 			to_submit = pending;
 		}
 	}
-	if (min_complete)
+	/*
+	 * CQEs an earlier enter already moved to the shadow count as ready:
+	 * the kernel sees only its own CQ, which move_cqes() emptied, and
+	 * would otherwise wait for min_complete new ones (forever, without a
+	 * timeout) while the caller's completions sit in the shadow.
+	 */
+	if (min_complete) {
+		uint32_t ready = io_uring_read_once(shadow_word(c, US_SHADOW_CQ_TAIL)) -
+				 io_uring_smp_load_acquire(shadow_word(c, US_SHADOW_CQ_HEAD));
+
+		min_complete = ready >= min_complete ? 0 : min_complete - ready;
 		flags |= IORING_ENTER_GETEVENTS;
+	}
 	/*
 	 * Overflowed CQEs and deferred task work only reach the CQ ring
 	 * inside a GETEVENTS enter.
