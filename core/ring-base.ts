@@ -742,7 +742,7 @@ export class RingBase implements Disposable {
       );
     }
     if (typeof fd !== "number") {
-      if (!(fd instanceof FixedFile) || fd.ring !== this) throw new TypeError("prepFsync(): fd must be an fd or a FixedFile of this ring");
+      this.#checkFixedFile("prepFsync", fd);
       flags |= IOSQE_FIXED_FILE;
       fd = fd.index;
     } else checkFd("prepFsync", fd);

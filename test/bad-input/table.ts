@@ -365,6 +365,10 @@ export function table(): Row[] {
         arg("userData", () => 1, badU32(false)),
       ], { batch: true })
     ),
+    ringRow("prepFsync", [
+      fdArg("fd", false), arg("fsyncFlags", () => 0, badU32(false)), arg("userData", () => 1, badU32(false)),
+      arg("sqeFlags", () => 0, [...badIntegers(0, 0xff), bad("IOSQE_CQE_SKIP_SUCCESS", () => 0x40, "RangeError")]),
+    ], { batch: true }),
     ringRow("submitAndWait", [arg("waitNr", () => 0, badIntegers(0, 32)), arg("timeoutMs", () => 0, badIntegers(0, 2 ** 31))]),
     ringRow("reap", [arg("callback", () => () => {}, badFunction())]),
     ringRow("addressOf", [arg("buf", (fx) => fx.buf, badBuffer())]),
