@@ -261,15 +261,40 @@ export class RingBase implements Disposable {
     return false;
   }
 
-  /** Cancels every in-flight promise op for which match() is true; returns how many it asked to cancel. */
+  /**
+   * Cancels every promise op for which match() is true; returns how many.
+   * Queued ones never reach the kernel: they reject with ECANCELED (a
+   * chain member fails its chain). In-flight ones get an ASYNC_CANCEL
+   * submitted now, not queued behind the JS queue: that queue may be
+   * waiting for the very slots these ops hold.
+   */
   protected cancelMatching(match: (op: Op) => boolean): number {
     let n = 0;
-    for (const op of this.#ops.all()) {
+    const q = this.#queue;
+    let kept = this.#queueHead;
+    for (let i = this.#queueHead; i < q.length; i++) {
+      const op = q[i];
       if (op.spec !== cancelSpec && match(op)) {
-        this.cancelRequest(op).catch(noop);
         n++;
+        const error = uringError(op.spec.name, -ECANCELED, "cancelled before it was submitted");
+        if (op.chain === 0) {
+          op.reject(error);
+          continue;
+        }
+        op.error = error;
       }
+      q[kept++] = op;
     }
+    q.length = kept;
+    const w = this.#wasm;
+    for (const op of this.#ops.all()) {
+      if (op.spec === cancelSpec || !match(op)) continue;
+      const sqe = this.#sqeNow();
+      w.prepCancel64(sqe, op.slot, op.udHi, 0);
+      w.sqeSetData(sqe, 1, UD_INTERNAL); // its result is not needed: the target's own CQE tells
+      n++;
+    }
+    this.#core.submit();
     return n;
   }
 
@@ -376,7 +401,7 @@ export class RingBase implements Disposable {
       const res = this.#core.submit();
       if (res < 0 && res !== -EBUSY && res !== -EAGAIN) {
         // Nothing transient: the ring itself is unusable. Fail what is queued.
-        this.#failQueued(uringError("submit", res));
+        this.#failQueued(res, "io_uring_enter failed: the ring cannot submit");
         return;
       }
       // Inline completions (NOPs, page-cache hits) are already in the CQ:
@@ -499,8 +524,12 @@ export class RingBase implements Disposable {
     return batchDone;
   }
 
-  #failQueued(error: UringError): void {
-    for (let i = this.#queueHead; i < this.#queue.length; i++) this.#queue[i].reject(error);
+  /** Rejects every op still queued in JS, each with an error naming its own operation. */
+  #failQueued(res: number, why: string): void {
+    for (let i = this.#queueHead; i < this.#queue.length; i++) {
+      const op = this.#queue[i];
+      op.reject(uringError(op.spec.name, res, why));
+    }
     this.#queue = [];
     this.#queueHead = 0;
   }
@@ -808,7 +837,7 @@ export class RingBase implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closing = true;
-    this.#failQueued(uringError("close", -ECANCELED, "the ring was closed"));
+    this.#failQueued(-ECANCELED, "the ring was closed before it was submitted");
     const core = this.#core;
     let abandon = false;
     if (this.#outstanding() > 0) {
@@ -846,14 +875,14 @@ export class RingBase implements Disposable {
   /** Submits IORING_ASYNC_CANCEL_ANY (5.19+), or one cancel per op on older kernels. */
   #cancelEverything(): void {
     const w = this.#wasm;
-    const sqe = this.#sqeForClose();
+    const sqe = this.#sqeNow();
     w.prepCancel64(sqe, 0, 0, IORING_ASYNC_CANCEL_ANY);
     w.sqeSetData(sqe, 0, UD_INTERNAL);
     this.#core.submit();
     const res = this.#waitInternal();
     if (res === -EINVAL) {
       for (const op of this.#ops.all()) {
-        const s = this.#sqeForClose();
+        const s = this.#sqeNow();
         w.prepCancel64(s, op.slot, op.udHi, 0);
         w.sqeSetData(s, 1, UD_INTERNAL);
       }
@@ -861,7 +890,8 @@ export class RingBase implements Disposable {
     }
   }
 
-  #sqeForClose(): number {
+  /** A free SQE, submitting and delivering completions until one is. */
+  #sqeNow(): number {
     let sqe = this.#wasm.getSqe();
     while (sqe === 0) {
       this.#core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);
