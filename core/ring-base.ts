@@ -18,6 +18,7 @@ import {
 import { probeKernel, type Probe } from "./probe.ts";
 import type { RingCore, RingMode } from "./ring-core.ts";
 import { FixedFile } from "./fixed-file.ts";
+import { guard, unguard } from "./leak-guard.ts";
 import type { UringWasm } from "./wasm.ts";
 import { checkBoolean, checkBuffer, checkFd, checkInteger, checkOptions, checkU32 } from "./validate.ts";
 
@@ -43,6 +44,24 @@ const CLOSE_WAIT_NS = 50_000_000;
 // while the kernel might still write to them.
 const abandoned = new Set<unknown>();
 
+// Rings with batch requests the kernel may hold, by pin slot: a strong
+// reference, so the leak guard never releases a ring the kernel still
+// writes to. (Promise requests keep their ring alive through its poll timer.)
+const batchPins: (RingBase | undefined)[] = [];
+const freePins: number[] = [];
+
+/**
+ * Stops wake-ups (eventfd unregistered, waiter stopped, eventfd closed)
+ * and, unless the kernel still holds requests (keepRing), releases the
+ * ring's fd and mappings. Reaches no RingBase: the leak guard calls it for
+ * a ring that was collected.
+ */
+function releaseRing(core: RingCore, native: Native, eventFd: number, waiter: Waiter, keepRing: boolean): void {
+  native.unregisterEventfd(core.fd);
+  waiter.close(() => native.close(eventFd));
+  if (!keepRing) core.close();
+}
+
 const cancelSpec: OpSpec = {
   name: "cancel",
   opcode: 14, // IORING_OP_ASYNC_CANCEL
@@ -55,7 +74,11 @@ const cancelSpec: OpSpec = {
 
 function noop(): void {}
 
-/** Where capture() leaves a new promise's resolve/reject (the executor runs synchronously). */
+/**
+ * Where capture() leaves a new promise's resolve/reject (the executor runs
+ * synchronously); start() empties it again, so it never retains the last
+ * op's promise.
+ */
 const captured = { resolve: noop as (value: any) => void, reject: noop as (reason: unknown) => void };
 function capture(resolve: (value: any) => void, reject: (reason: unknown) => void): void {
   captured.resolve = resolve;
@@ -92,6 +115,8 @@ export class RingBase implements Disposable {
   #receivers: { resolve: (m: RingMessage) => void; reject: (e: unknown) => void }[] = [];
   readonly #flushTask = () => this.#flush();
   readonly #wakeTask = () => this.#onWake();
+  /** This ring's slot in batchPins. */
+  readonly #pin: number;
 
   /** What ops may be used: the kernel's probe, or a narrower one (RingOptions.assumeKernel). */
   readonly #kernel: Probe;
@@ -119,13 +144,31 @@ export class RingBase implements Disposable {
     // Idle: no notifications until an op is in flight (see #updateWaiter).
     core.setEventfdEnabled(false);
     try {
-      this.#waiter = native.createWaiter(efd, core.waiterMemory, this.#wakeTask);
+      // Weakly: the waiter lives as long as the ring's fds, which must not keep an idle ring from being collected.
+      this.#waiter = native.createWaiter(efd, core.waiterMemory, RingBase.#weakWake(new WeakRef(this)));
     } catch (cause) {
       native.unregisterEventfd(core.fd);
       native.close(efd);
       core.close();
       throw cause;
     }
+    this.#pin = freePins.pop() ?? batchPins.push(undefined) - 1;
+    guard(this, "Ring", RingBase.#releaser(core, native, efd, this.#waiter, this.#pin), this);
+  }
+
+  // Static, so the closures' scope holds only their arguments, never a ring.
+  static #weakWake(ring: WeakRef<RingBase>): () => void {
+    return () => {
+      const r = ring.deref();
+      if (r !== undefined) r.#onWake();
+    };
+  }
+
+  static #releaser(core: RingCore, native: Native, eventFd: number, waiter: Waiter, pin: number): () => void {
+    return () => {
+      releaseRing(core, native, eventFd, waiter, false);
+      freePins.push(pin);
+    };
   }
 
   /** "no-mmap" (rings in WebAssembly memory) or "mmap" (kernel-mapped rings, SQEs copied in). */
@@ -204,6 +247,7 @@ export class RingBase implements Disposable {
     const promise = new Promise<T>(capture);
     const fixed = typeof fd !== "number";
     const op = new Op(spec, fixed ? fd.index : fd, addr, len, off, flags, addr2, arg, refs, captured.resolve, captured.reject, detail);
+    captured.resolve = captured.reject = noop;
     if (fixed) op.sqeFlags = IOSQE_FIXED_FILE;
     op.promise = promise;
     this.#enqueue(op);
@@ -409,6 +453,7 @@ export class RingBase implements Disposable {
       this.#drain();
       if (res < 0 || this.#queueHead === this.#queue.length || this.#refill() === 0) break;
     }
+    if (this.#batchInFlight > 0) batchPins[this.#pin] = this; // batch SQEs may have gone out with these
     this.#updateWaiter();
   }
 
@@ -770,6 +815,7 @@ export class RingBase implements Disposable {
   submit(): number {
     if (this.#closed) throw closedError("submit");
     const res = this.#core.submit();
+    if (this.#batchInFlight > 0) batchPins[this.#pin] = this;
     if (res < 0) throw uringError("submit", res);
     return res;
   }
@@ -784,6 +830,7 @@ export class RingBase implements Disposable {
     const n = checkU32("submitAndWait", "waitNr", waitNr);
     const timeoutNs = timeoutMs === undefined ? -1 : Math.round(checkInteger("submitAndWait", "timeoutMs", timeoutMs, 0, 2 ** 31) * 1e6);
     const res = this.#core.submit(n, n > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
+    if (this.#batchInFlight > 0) batchPins[this.#pin] = this;
     if (res === -ETIME) return 0;
     if (res < 0) throw uringError("submitAndWait", res);
     return res;
@@ -806,6 +853,7 @@ export class RingBase implements Disposable {
     const promisesBefore = this.#ops.inFlight;
     count += this.#reapAll(callback);
     if (this.#ops.inFlight !== promisesBefore) this.#updateWaiter();
+    if (this.#batchInFlight === 0) batchPins[this.#pin] = undefined;
     return count;
   }
 
@@ -836,6 +884,7 @@ export class RingBase implements Disposable {
    */
   close(): void {
     if (this.#closed) return;
+    unguard(this);
     this.#closing = true;
     this.#failQueued(-ECANCELED, "the ring was closed before it was submitted");
     const core = this.#core;
@@ -864,12 +913,10 @@ export class RingBase implements Disposable {
     this.#closed = true;
     for (const r of this.#receivers.splice(0)) r.reject(closedError("receiveMessage"));
     this.#stopWaiting();
-    const native = this.#native;
-    const efd = this.#eventFd;
-    native.unregisterEventfd(core.fd);
-    this.#waiter.close(() => native.close(efd));
     // An abandoned ring keeps its fd and maps too: the kernel still owns requests.
-    if (!abandon) core.close();
+    releaseRing(core, this.#native, this.#eventFd, this.#waiter, abandon);
+    batchPins[this.#pin] = undefined;
+    freePins.push(this.#pin);
   }
 
   /** Submits IORING_ASYNC_CANCEL_ANY (5.19+), or one cancel per op on older kernels. */

@@ -3,7 +3,7 @@
 // a full SQ makes the promise API queue in JS (and drain in order) and the
 // batch API say so, never overwriting an SQE not yet submitted.
 import { describe, expect, it } from "vitest";
-import { uring } from "./support/uring.ts";
+import { type Ring, uring } from "./support/uring.ts";
 
 const { Ring: RingClass } = uring;
 
@@ -18,7 +18,7 @@ const TOTAL = 10 * CQ;
  * Only reap() runs, so what was in the overflow list arrives only if reap
  * flushes it.
  */
-function reapAll(ring: InstanceType<typeof RingClass>, want: number): { ud: number; res: number }[] {
+function reapAll(ring: Ring, want: number): { ud: number; res: number }[] {
   const got: { ud: number; res: number }[] = [];
   while (got.length < want && ring.reap((ud, res) => got.push({ ud, res })) > 0);
   return got;
