@@ -17,6 +17,7 @@ import {
 } from "./ops.ts";
 import { probeKernel, type Probe } from "./probe.ts";
 import type { RingCore, RingMode } from "./ring-core.ts";
+import { countFlush, loop } from "./fairness.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { guard, unguard } from "./leak-guard.ts";
 import type { UringWasm } from "./wasm.ts";
@@ -355,7 +356,8 @@ export class RingBase implements Disposable {
     this.#queue.push(op);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flushTask);
+      if (loop.starving) loop.macrotask(this.#flushTask);
+      else queueMicrotask(this.#flushTask);
     }
   }
 
@@ -440,6 +442,7 @@ export class RingBase implements Disposable {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#closed) return;
+    countFlush();
     this.#refill();
     for (;;) {
       const res = this.#core.submit();
