@@ -3,12 +3,12 @@
 // and more queued in JS than the SQ holds. Every promise settles exactly
 // once, close() returns only after the kernel's last completion, and every
 // method used after close throws a UringError naming it.
-import { closeSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeFifo, random, tempDir, uring, type Ring, type UringError } from "./support/uring.ts";
 
-const { Ring: RingClass, BufferPool, UringError: UringErrorClass, AF_INET, SOCK_STREAM } = uring;
+const { Ring: RingClass, BufferPool, UringError: UringErrorClass, AF_INET, SOCK_STREAM, serve, connect } = uring;
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -215,5 +215,54 @@ describe.each(modes)("BufferPool.close() under load ($mode)", ({ mode }) => {
     ring.close();
     closeSync(pipeFd);
     closeSync(fileFd);
+  });
+});
+
+/** What fd refers to now ("socket:[1234]"), or undefined when it is closed. */
+function fdTarget(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+describe("servers and connections when their ring closes first", () => {
+  it("the listening socket and both ends of a connection are closed, not leaked", async () => {
+    const ring = RingClass.open();
+    let serverSide: { fd: number } | undefined;
+    const handled = Promise.withResolvers<void>();
+    const server = await serve(ring, { port: 0 }, async (conn) => {
+      serverSide = conn;
+      handled.resolve();
+      for await (const _ of conn); // until the ring closes under it
+    });
+    const client = await connect(ring, { port: server.port });
+    await handled.promise;
+    const sockets = [server.fd, client.fd, serverSide!.fd];
+    const before = sockets.map(fdTarget);
+    for (const t of before) expect(t).toMatch(/^socket:\[\d+\]$/);
+    ring.close();
+    await client.close(); // after the ring: closes its socket directly
+    await server.close(); // likewise the listener and the accepted connection
+    expect(sockets.map(fdTarget).filter((t, i) => t === before[i])).toEqual([]);
+    expect(server.connections).toBe(0);
+  });
+
+  it("a server whose ring closes closes itself and its connections without server.close()", async () => {
+    const ring = RingClass.open();
+    const accepted = Promise.withResolvers<number>();
+    const server = await serve(ring, { port: 0 }, async (conn) => {
+      accepted.resolve(conn.fd);
+      for await (const _ of conn);
+    });
+    const client = await connect(ring, { port: server.port });
+    const serverSide = await accepted.promise;
+    const sockets = [server.fd, serverSide];
+    const before = sockets.map(fdTarget);
+    ring.close();
+    for (let i = 0; i < 100 && sockets.some((fd, k) => fdTarget(fd) === before[k]); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sockets.map(fdTarget).filter((t, i) => t === before[i])).toEqual([]);
+    await client.close();
   });
 });
