@@ -520,7 +520,7 @@ export class RingBase implements Disposable {
     let batchDone = 0;
     let settle: Op[] | undefined;
     let streamed: (Op | number)[] | undefined;
-    for (;;) {
+    reaping: for (;;) {
       const n = core.reap(cap);
       if (n === 0) break;
       for (let i = 0, k = 0; i < n; i++, k += words) {
@@ -530,6 +530,9 @@ export class RingBase implements Disposable {
           if (callback !== undefined) {
             callback(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
             batchDone++;
+            // close() inside the callback reaped into `c` itself: what is
+            // left of this pass went with the ring. Still settle what it took.
+            if (this.#closed) break reaping;
           } else {
             this.#batchInFlight--;
             this.#batchBacklog.push(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
@@ -856,7 +859,8 @@ export class RingBase implements Disposable {
     const promisesBefore = this.#ops.inFlight;
     count += this.#reapAll(callback);
     if (this.#ops.inFlight !== promisesBefore) this.#updateWaiter();
-    if (this.#batchInFlight === 0) batchPins[this.#pin] = undefined;
+    // (Unless the callback closed the ring: its pin slot may be another ring's by now.)
+    if (this.#batchInFlight === 0 && !this.#closed) batchPins[this.#pin] = undefined;
     return count;
   }
 

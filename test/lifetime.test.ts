@@ -266,3 +266,29 @@ describe("servers and connections when their ring closes first", () => {
     await client.close();
   });
 });
+
+describe.each(modes)("close() inside a batch reap callback ($mode)", ({ mode }) => {
+  it("stops the pass: no completion is delivered twice or from a closed ring, and promise ops still settle once", async () => {
+    const ring = RingClass.open({ mode, entries: 16 });
+    const fifo = makeFifo(tmp.dir, `reap-close-${mode}`);
+    const fd = openSync(fifo, "r+");
+    const buf = new Uint8Array(new ArrayBuffer(64));
+    for (let i = 0; i < 4; i++) expect(ring.prepRead(fd, buf.subarray(i * 16, i * 16 + 16), 16, -1, 100 + i)).toBe(true);
+    for (let i = 0; i < 8; i++) expect(ring.prepNop(i)).toBe(true);
+    expect(ring.submit()).toBe(12);
+    const nop = ring.nop();
+    const seen: number[] = [];
+    // close() cancels the pipe reads and reaps their CQEs while this pass still has NOPs to hand out.
+    const n = ring.reap((ud) => {
+      seen.push(ud);
+      if (seen.length === 2) ring.close();
+    });
+    expect(ring.closed).toBe(true);
+    expect(seen).toEqual([0, 1]);
+    expect(n).toBe(2);
+    expect(() => ring.reap(() => {})).toThrow(/reap\(\): the ring is closed/);
+    const [r] = await Promise.allSettled([nop]);
+    if (r.status === "rejected") expectCancelled(r, "nop");
+    closeSync(fd);
+  });
+});
