@@ -115,4 +115,36 @@ describe(`leak guard (${runtime})`, () => {
     expect(after.eventfds).toBe(before.eventfds);
     expect(r.stderr).toContain("a Ring was garbage-collected without close()");
   });
+
+  it("a dropped ring whose batch read the kernel still holds is never released", async () => {
+    const fifo = makeFifo(tmp.dir, "guard-batch-fifo");
+    const script = childScript(tmp.dir, "batch", `${procHelpers}
+      const before = state();
+      const fd = openSync(${JSON.stringify(fifo)}, constants.O_RDWR);
+      const buf = new Uint8Array(new ArrayBuffer(64)); // ours: the batch API leaves buffers to the caller
+      function start(): void {
+        const ring = u.Ring.open();
+        ring.prepRead(fd, buf, 64, -1, 1);
+        ring.submit();
+      }
+      start();
+      await collect(() => false); // 100 forced collections
+      const afterGc = state();
+      const w = openSync(${JSON.stringify(fifo)}, constants.O_WRONLY | constants.O_NONBLOCK);
+      writeSync(w, "for the kernel's read");
+      closeSync(w);
+      await collect(() => false);
+      console.log(JSON.stringify({ before, afterGc, text: new TextDecoder().decode(buf.subarray(0, 21)), after: state() }));
+      closeSync(fd);
+    `);
+    const r = await runChild(script, { deadlineMs: 30_000, gc: true });
+    expect(r.timedOut, r.stderr).toBe(false);
+    expect(r.status, r.stderr).toBe(0);
+    const { before, afterGc, text, after } = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    expect(afterGc.rings).toBe(before.rings + 1);
+    // The kernel completed the read into the buffer; nobody reaped it, so the ring stays (pinned), unreleased.
+    expect(text).toBe("for the kernel's read");
+    expect(after.rings).toBe(before.rings + 1);
+    expect(r.stderr).not.toContain("garbage-collected without close()");
+  });
 });
