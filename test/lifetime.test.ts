@@ -292,3 +292,24 @@ describe.each(modes)("close() inside a batch reap callback ($mode)", ({ mode }) 
     closeSync(fd);
   });
 });
+
+describe.each(modes)("close() with the batch API under load ($mode)", ({ mode }) => {
+  it("4096 batch reads on a pipe, 8x the CQ: cancelled, their CQEs (through the overflow list) waited for, the ring fd closed", () => {
+    const ring = RingClass.open({ mode, entries: 256 });
+    const fifo = makeFifo(tmp.dir, `batch-load-${mode}`);
+    const fd = openSync(fifo, "r+");
+    const buf = new Uint8Array(new ArrayBuffer(4096 * 8));
+    for (let i = 0; i < 4096;) {
+      while (i < 4096 && ring.prepRead(fd, buf.subarray(i * 8, i * 8 + 8), 8, -1, i)) i++;
+      ring.submit();
+    }
+    const ringFd = ring.fd;
+    const target = fdTarget(ringFd);
+    expect(target).toBe("anon_inode:[io_uring]");
+    ring.close(); // returns once all 4096 cancelled reads have completed
+    expect(ring.closed).toBe(true);
+    // Not abandoned (which keeps the fd): the kernel gave every CQE back in time.
+    expect(fdTarget(ringFd)).not.toBe(target);
+    closeSync(fd);
+  });
+});
