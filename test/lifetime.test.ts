@@ -313,3 +313,18 @@ describe.each(modes)("close() with the batch API under load ($mode)", ({ mode })
     closeSync(fd);
   });
 });
+
+describe("BufferPool.close() with operations not yet submitted", () => {
+  it("fixed reads queued in the same turn reject ECANCELED instead of reaching the kernel", async () => {
+    const ring = RingClass.open();
+    const pool = BufferPool.create({ count: 2, size: 4096 });
+    ring.registerBuffers(pool);
+    const fd = openSync(filePath, "r");
+    const reads = [ring.readFixed(fd, pool, 0, 0), ring.readFixed(fd, pool, 1, 4096)];
+    pool.close(); // before this turn's flush
+    for (const r of await Promise.allSettled(reads)) expectCancelled(r, "readFixed");
+    await ring.nop();
+    ring.close();
+    closeSync(fd);
+  });
+});
