@@ -147,4 +147,28 @@ describe(`leak guard (${runtime})`, () => {
     expect(after.rings).toBe(before.rings + 1);
     expect(r.stderr).not.toContain("garbage-collected without close()");
   });
+
+  it("a settled operation's promise is not retained by its (open) ring", async () => {
+    const script = childScript(tmp.dir, "settled", `
+      let collected = false;
+      const registry = new FinalizationRegistry(() => { collected = true; });
+      const ring = u.Ring.open();
+      async function once(): Promise<void> {
+        const p = ring.nop();
+        registry.register(p, "op");
+        await p;
+      }
+      await once();
+      for (let i = 0; i < 100 && !collected; i++) {
+        ${forceGc};
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      console.log(collected ? "collected" : "retained");
+      ring.close();
+    `);
+    const r = await runChild(script, { deadlineMs: 30_000, gc: true });
+    expect(r.timedOut, r.stderr).toBe(false);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("collected");
+  });
 });
