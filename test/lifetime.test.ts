@@ -55,6 +55,10 @@ describe.each(modes)("close() under load ($mode)", ({ mode }) => {
     const util = RingClass.open();
     const [client, server, listener] = await socketPair(util);
     const fileFd = openSync(filePath, "r");
+    // A multishot request first, so it is in the kernel: its loop must end with the same error.
+    const polling = (async () => {
+      for await (const _ of ring.pollMultishot(pipeFd, 1 /* POLLIN */));
+    })();
     const PER_KIND = 1024;
     const reads: Promise<unknown>[] = [];
     const kinds: string[] = [];
@@ -83,6 +87,7 @@ describe.each(modes)("close() under load ($mode)", ({ mode }) => {
     expect(ring.pending).toBe(0);
     const results = await outcomes;
     expect(settled()).toBe(reads.length);
+    expectCancelled((await Promise.allSettled([polling]))[0], "pollMultishot");
     let done = 0;
     for (let i = 0; i < results.length; i++) {
       const kind = kinds[i];
