@@ -46,10 +46,16 @@ function expectCancelled(r: PromiseSettledResult<unknown>, op: string): void {
 
 const modes = [{ mode: "no-mmap" as const }, { mode: "mmap" as const }];
 
-describe.each(modes)("close() under load ($mode)", ({ mode }) => {
+const loadConfigs = [
+  { name: "no-mmap", options: { mode: "no-mmap" as const } },
+  { name: "mmap", options: { mode: "mmap" as const } },
+  { name: "no-mmap, SQPOLL", options: { mode: "no-mmap" as const, sqpoll: { idleMs: 20 } } },
+];
+
+describe.each(loadConfigs)("close() under load ($name)", ({ name, options }) => {
   it("4096 operations across pipes, sockets, timeouts and file reads: each settles once, cancelled or genuinely done", async () => {
-    const ring = RingClass.open({ mode, entries: 256 }); // 512 CQEs: at most 512 in the kernel, the rest queued in JS
-    const fifo = makeFifo(tmp.dir, `fifo-${mode}`);
+    const ring = RingClass.open({ ...options, entries: 256 }); // 512 CQEs: at most 512 in the kernel, the rest queued in JS
+    const fifo = makeFifo(tmp.dir, `fifo-${name.replace(/\W+/g, "-")}`);
     const pipeFd = openSync(fifo, "r+");
     // Sockets come from (and are closed by) a second ring: Deno's closeSync knows only its own fds.
     const util = RingClass.open();
@@ -113,8 +119,8 @@ describe.each(modes)("close() under load ($mode)", ({ mode }) => {
   });
 
   it("close() twice is a no-op, and the ring's own close reports nothing twice", async () => {
-    const ring = RingClass.open({ mode });
-    const fifo = makeFifo(tmp.dir, `fifo2-${mode}`);
+    const ring = RingClass.open(options);
+    const fifo = makeFifo(tmp.dir, `fifo2-${name.replace(/\W+/g, "-")}`);
     const fd = openSync(fifo, "r+");
     const p = ring.read(fd, new Uint8Array(8));
     await new Promise((r) => setTimeout(r, 10));
