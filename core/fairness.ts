@@ -8,10 +8,14 @@
 
 const FLUSH_CHECK = 256; // a power of two
 
-// setImmediate (Bun and Deno have it) runs once timers and I/O have had their turn, in microseconds.
-const macrotask: (fn: () => void) => void = typeof globalThis.setImmediate === "function"
-  ? (fn) => globalThis.setImmediate(fn)
-  : (fn) => setTimeout(fn, 0);
+// setImmediate (Bun and Deno have it) runs once timers and I/O have had their
+// turn, in microseconds. Taken at load, so fake timers installed later (a
+// test framework's) cannot stall the ring.
+const realSetImmediate = globalThis.setImmediate;
+const realSetTimeout = globalThis.setTimeout;
+const macrotask: (fn: () => void) => void = typeof realSetImmediate === "function"
+  ? (fn) => realSetImmediate(fn)
+  : (fn) => realSetTimeout(fn, 0);
 
 let flushes = 0;
 let canaryPending = false;
