@@ -29,7 +29,7 @@ async function socketPair(ring: Ring): Promise<number[]> {
   return [c, accepted.fd, l];
 }
 
-/** Counts settlements per promise: a promise settling twice or never shows here. */
+/** Counts the promises that have settled: one close() left pending shows here. */
 function tally(promises: Promise<unknown>[]): { settled: () => number; outcomes: Promise<PromiseSettledResult<unknown>[]> } {
   let n = 0;
   for (const p of promises) p.then(() => n++, () => n++);
