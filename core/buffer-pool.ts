@@ -4,6 +4,7 @@
 // close() detaches, so no view ever reads memory that has been unmapped.
 import { dmabufRegistrationNoRing, isDmabuf, mapDmabuf } from "./dmabuf.ts";
 import { closedError, EAGAIN, EBUSY, ENOMEM, EPERM, UringError, uringError } from "./errors.ts";
+import { guard, unguard } from "./leak-guard.ts";
 import { memlockHint } from "./memlock.ts";
 import { getNative, type Native } from "./native.ts";
 import { checkBoolean, checkInteger, checkOptions } from "./validate.ts";
@@ -144,6 +145,10 @@ export class BufferPool implements Disposable {
     this.owner = mapping.free !== undefined;
     this.dmabufFd = mapping.dmabufFd;
     this.#backing = native.bufferAt(mapping.address, this.byteLength);
+    // The target is the ArrayBuffer every view shares, not the pool: a view
+    // in a request still in flight (ring.read(fd, pool.view(i))) keeps it,
+    // and so the memory, alive after the pool object itself is gone.
+    if (mapping.free !== undefined) guard(this.#backing, "BufferPool", mapping.free, this);
   }
 
   /**
@@ -298,6 +303,7 @@ export class BufferPool implements Disposable {
    */
   close(): void {
     if (this.#state !== OPEN) return;
+    unguard(this);
     this.#state = CLOSING;
     const failures: unknown[] = [];
     for (const holder of [...this.#holders]) {

@@ -17,6 +17,7 @@
 // loop is safe: the buffer is handed back only after the send is done.
 import { BufferRing } from "./buffer-ring.ts";
 import { closedError, UringError } from "./errors.ts";
+import { getNative } from "./native.ts";
 import type { MultishotStream } from "./op-stream.ts";
 import { SOCK_STREAM } from "./op-constants.ts";
 import { Ring } from "./ring.ts";
@@ -38,6 +39,14 @@ function noop(): void {}
 /** Errors that only say the peer went away (not worth reporting from a server). */
 function isPeerGone(e: unknown): boolean {
   return e instanceof UringError && (e.code === "ECONNRESET" || e.code === "EPIPE");
+}
+
+/**
+ * Closes a socket the ring can no longer close: the ring was closed (which
+ * cancelled everything on the socket), but the fd still belongs to us.
+ */
+function closeDirectly(fd: number): void {
+  getNative().close(fd);
 }
 
 function checkRing(fn: string, ring: unknown): Ring {
@@ -222,7 +231,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
   async #close(): Promise<void> {
     this.#closed = true;
     const ring = this.#ring;
-    if (ring.closed) return; // the ring cancelled everything and the process owns the fd no more than the ring did
+    if (ring.closed) return closeDirectly(this.fd);
     // The stream's own cancel first (it then expects ECANCELED), then everything else on the fd.
     const stopping = this.#stream?.return();
     if (this.#reading || this.#writes > 0) await ring.cancel({ fd: this.fd }).catch(noop);
@@ -230,6 +239,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
     if (this.#lastWrite !== undefined) await this.#lastWrite.catch(noop);
     this.#releaseHeld();
     if (!ring.closed) await ring.closeFd(this.fd).catch(noop);
+    else closeDirectly(this.fd); // the ring closed while we waited
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -316,12 +326,15 @@ export class Server implements AsyncDisposable {
         this.#accepting = ring.acceptMultishot(this.fd);
         for await (const fd of this.#accepting) this.#run(fd);
       } catch (e) {
-        if (this.#closing !== undefined || ring.closed) return;
+        if (this.#closing !== undefined || ring.closed) break;
         // EMFILE, ENFILE, ENOMEM…: report, pause, accept again.
         this.#onError(e, undefined);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
+    // The ring was closed under the server: nothing can be accepted any
+    // more, so close the connections and the socket now.
+    if (this.#closing === undefined && ring.closed) void this.close();
   }
 
   #run(fd: number): void {
@@ -362,6 +375,7 @@ export class Server implements AsyncDisposable {
     this.#connections.clear();
     await Promise.all(connections.map((c) => c.close()));
     if (!ring.closed) await ring.closeFd(this.fd).catch(noop);
+    else closeDirectly(this.fd);
     if (this.#ownsBuffers) this.#buffers.close();
   }
 

@@ -17,7 +17,9 @@ import {
 } from "./ops.ts";
 import { probeKernel, type Probe } from "./probe.ts";
 import type { RingCore, RingMode } from "./ring-core.ts";
+import { countFlush, loop } from "./fairness.ts";
 import { FixedFile } from "./fixed-file.ts";
+import { guard, unguard } from "./leak-guard.ts";
 import type { UringWasm } from "./wasm.ts";
 import {
   checkAddress, checkBatchBuffer, checkBoolean, checkBuffer, checkFd, checkInteger, checkOffset, checkOptions, checkU32,
@@ -45,6 +47,24 @@ const CLOSE_WAIT_NS = 50_000_000;
 // while the kernel might still write to them.
 const abandoned = new Set<unknown>();
 
+// Rings with batch requests the kernel may hold, by pin slot: a strong
+// reference, so the leak guard never releases a ring the kernel still
+// writes to. (Promise requests keep their ring alive through its poll timer.)
+const batchPins: (RingBase | undefined)[] = [];
+const freePins: number[] = [];
+
+/**
+ * Stops wake-ups (eventfd unregistered, waiter stopped, eventfd closed)
+ * and, unless the kernel still holds requests (keepRing), releases the
+ * ring's fd and mappings. Reaches no RingBase: the leak guard calls it for
+ * a ring that was collected.
+ */
+function releaseRing(core: RingCore, native: Native, eventFd: number, waiter: Waiter, keepRing: boolean): void {
+  native.unregisterEventfd(core.fd);
+  waiter.close(() => native.close(eventFd));
+  if (!keepRing) core.close();
+}
+
 const cancelSpec: OpSpec = {
   name: "cancel",
   opcode: 14, // IORING_OP_ASYNC_CANCEL
@@ -57,7 +77,11 @@ const cancelSpec: OpSpec = {
 
 function noop(): void {}
 
-/** Where capture() leaves a new promise's resolve/reject (the executor runs synchronously). */
+/**
+ * Where capture() leaves a new promise's resolve/reject (the executor runs
+ * synchronously); start() empties it again, so it never retains the last
+ * op's promise.
+ */
 const captured = { resolve: noop as (value: any) => void, reject: noop as (reason: unknown) => void };
 function capture(resolve: (value: any) => void, reject: (reason: unknown) => void): void {
   captured.resolve = resolve;
@@ -94,6 +118,8 @@ export class RingBase implements Disposable {
   #receivers: { resolve: (m: RingMessage) => void; reject: (e: unknown) => void }[] = [];
   readonly #flushTask = () => this.#flush();
   readonly #wakeTask = () => this.#onWake();
+  /** This ring's slot in batchPins. */
+  readonly #pin: number;
 
   /** What ops may be used: the kernel's probe, or a narrower one (RingOptions.assumeKernel). */
   readonly #kernel: Probe;
@@ -121,13 +147,31 @@ export class RingBase implements Disposable {
     // Idle: no notifications until an op is in flight (see #updateWaiter).
     core.setEventfdEnabled(false);
     try {
-      this.#waiter = native.createWaiter(efd, core.waiterMemory, this.#wakeTask);
+      // Weakly: the waiter lives as long as the ring's fds, which must not keep an idle ring from being collected.
+      this.#waiter = native.createWaiter(efd, core.waiterMemory, RingBase.#weakWake(new WeakRef(this)));
     } catch (cause) {
       native.unregisterEventfd(core.fd);
       native.close(efd);
       core.close();
       throw cause;
     }
+    this.#pin = freePins.pop() ?? batchPins.push(undefined) - 1;
+    guard(this, "Ring", RingBase.#releaser(core, native, efd, this.#waiter, this.#pin), this);
+  }
+
+  // Static, so the closures' scope holds only their arguments, never a ring.
+  static #weakWake(ring: WeakRef<RingBase>): () => void {
+    return () => {
+      const r = ring.deref();
+      if (r !== undefined) r.#onWake();
+    };
+  }
+
+  static #releaser(core: RingCore, native: Native, eventFd: number, waiter: Waiter, pin: number): () => void {
+    return () => {
+      releaseRing(core, native, eventFd, waiter, false);
+      freePins.push(pin);
+    };
   }
 
   /** "no-mmap" (rings in WebAssembly memory) or "mmap" (kernel-mapped rings, SQEs copied in). */
@@ -211,6 +255,7 @@ export class RingBase implements Disposable {
     const promise = new Promise<T>(capture);
     const fixed = typeof fd !== "number";
     const op = new Op(spec, fixed ? fd.index : fd, addr, len, off, flags, addr2, arg, refs, captured.resolve, captured.reject, detail);
+    captured.resolve = captured.reject = noop;
     if (fixed) op.sqeFlags = IOSQE_FIXED_FILE;
     op.promise = promise;
     this.#enqueue(op);
@@ -268,15 +313,40 @@ export class RingBase implements Disposable {
     return false;
   }
 
-  /** Cancels every in-flight promise op for which match() is true; returns how many it asked to cancel. */
+  /**
+   * Cancels every promise op for which match() is true; returns how many.
+   * Queued ones never reach the kernel: they reject with ECANCELED (a
+   * chain member fails its chain). In-flight ones get an ASYNC_CANCEL
+   * submitted now, not queued behind the JS queue: that queue may be
+   * waiting for the very slots these ops hold.
+   */
   protected cancelMatching(match: (op: Op) => boolean): number {
     let n = 0;
-    for (const op of this.#ops.all()) {
+    const q = this.#queue;
+    let kept = this.#queueHead;
+    for (let i = this.#queueHead; i < q.length; i++) {
+      const op = q[i];
       if (op.spec !== cancelSpec && match(op)) {
-        this.cancelRequest(op).catch(noop);
         n++;
+        const error = uringError(op.spec.name, -ECANCELED, "cancelled before it was submitted");
+        if (op.chain === 0) {
+          op.reject(error);
+          continue;
+        }
+        op.error = error;
       }
+      q[kept++] = op;
     }
+    q.length = kept;
+    const w = this.#wasm;
+    for (const op of this.#ops.all()) {
+      if (op.spec === cancelSpec || !match(op)) continue;
+      const sqe = this.#sqeNow();
+      w.prepCancel64(sqe, op.slot, op.udHi, 0);
+      w.sqeSetData(sqe, 1, UD_INTERNAL); // its result is not needed: the target's own CQE tells
+      n++;
+    }
+    this.#core.submit();
     return n;
   }
 
@@ -293,7 +363,8 @@ export class RingBase implements Disposable {
     this.#queue.push(op);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flushTask);
+      if (loop.starving) loop.macrotask(this.#flushTask);
+      else queueMicrotask(this.#flushTask);
     }
   }
 
@@ -378,12 +449,13 @@ export class RingBase implements Disposable {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#closed) return;
+    countFlush();
     this.#refill();
     for (;;) {
       const res = this.#core.submit();
       if (res < 0 && res !== -EBUSY && res !== -EAGAIN) {
         // Nothing transient: the ring itself is unusable. Fail what is queued.
-        this.#failQueued(uringError("submit", res));
+        this.#failQueued(res, "io_uring_enter failed: the ring cannot submit");
         return;
       }
       // Inline completions (NOPs, page-cache hits) are already in the CQ:
@@ -391,6 +463,7 @@ export class RingBase implements Disposable {
       this.#drain();
       if (res < 0 || this.#queueHead === this.#queue.length || this.#refill() === 0) break;
     }
+    if (this.#batchInFlight > 0) batchPins[this.#pin] = this; // batch SQEs may have gone out with these
     this.#updateWaiter();
   }
 
@@ -454,7 +527,7 @@ export class RingBase implements Disposable {
     let batchDone = 0;
     let settle: Op[] | undefined;
     let streamed: (Op | number)[] | undefined;
-    for (;;) {
+    reaping: for (;;) {
       const n = core.reap(cap);
       if (n === 0) break;
       for (let i = 0, k = 0; i < n; i++, k += words) {
@@ -464,6 +537,9 @@ export class RingBase implements Disposable {
           if (callback !== undefined) {
             callback(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
             batchDone++;
+            // close() inside the callback reaped into `c` itself: what is
+            // left of this pass went with the ring. Still settle what it took.
+            if (this.#closed) break reaping;
           } else {
             this.#batchInFlight--;
             this.#batchBacklog.push(c[k] >>> 0, c[k + 2], c[k + 3] >>> 0);
@@ -506,8 +582,12 @@ export class RingBase implements Disposable {
     return batchDone;
   }
 
-  #failQueued(error: UringError): void {
-    for (let i = this.#queueHead; i < this.#queue.length; i++) this.#queue[i].reject(error);
+  /** Rejects every op still queued in JS, each with an error naming its own operation. */
+  #failQueued(res: number, why: string): void {
+    for (let i = this.#queueHead; i < this.#queue.length; i++) {
+      const op = this.#queue[i];
+      op.reject(uringError(op.spec.name, res, why));
+    }
     this.#queue = [];
     this.#queueHead = 0;
   }
@@ -813,6 +893,7 @@ export class RingBase implements Disposable {
   submit(): number {
     if (this.#closed) throw closedError("submit");
     const res = this.#core.submit();
+    if (this.#batchInFlight > 0) batchPins[this.#pin] = this;
     if (res < 0) throw uringError("submit", res);
     return res;
   }
@@ -831,6 +912,7 @@ export class RingBase implements Disposable {
     const ready = this.#batchBacklog.length / 3;
     const wait = n > ready ? n - ready : 0;
     const res = this.#core.submit(wait, wait > 0 ? IORING_ENTER_GETEVENTS : 0, timeoutNs);
+    if (this.#batchInFlight > 0) batchPins[this.#pin] = this;
     if (res === -ETIME) return 0;
     if (res < 0) throw uringError("submitAndWait", res);
     return res;
@@ -854,6 +936,8 @@ export class RingBase implements Disposable {
     const promisesBefore = this.#ops.inFlight;
     count += this.#reapAll(callback);
     if (this.#ops.inFlight !== promisesBefore) this.#updateWaiter();
+    // (Unless the callback closed the ring: its pin slot may be another ring's by now.)
+    if (this.#batchInFlight === 0 && !this.#closed) batchPins[this.#pin] = undefined;
     return count;
   }
 
@@ -885,8 +969,9 @@ export class RingBase implements Disposable {
    */
   close(): void {
     if (this.#closed) return;
+    unguard(this);
     this.#closing = true;
-    this.#failQueued(uringError("close", -ECANCELED, "the ring was closed"));
+    this.#failQueued(-ECANCELED, "the ring was closed before it was submitted");
     const core = this.#core;
     let abandon = false;
     if (this.#outstanding() > 0) {
@@ -913,25 +998,23 @@ export class RingBase implements Disposable {
     this.#closed = true;
     for (const r of this.#receivers.splice(0)) r.reject(closedError("receiveMessage"));
     this.#stopWaiting();
-    const native = this.#native;
-    const efd = this.#eventFd;
-    native.unregisterEventfd(core.fd);
-    this.#waiter.close(() => native.close(efd));
     // An abandoned ring keeps its fd and maps too: the kernel still owns requests.
-    if (!abandon) core.close();
+    releaseRing(core, this.#native, this.#eventFd, this.#waiter, abandon);
+    batchPins[this.#pin] = undefined;
+    freePins.push(this.#pin);
   }
 
   /** Submits IORING_ASYNC_CANCEL_ANY (5.19+), or one cancel per op on older kernels. */
   #cancelEverything(): void {
     const w = this.#wasm;
-    const sqe = this.#sqeForClose();
+    const sqe = this.#sqeNow();
     w.prepCancel64(sqe, 0, 0, IORING_ASYNC_CANCEL_ANY);
     w.sqeSetData(sqe, 0, UD_INTERNAL);
     this.#core.submit();
     const res = this.#waitInternal();
     if (res === -EINVAL) {
       for (const op of this.#ops.all()) {
-        const s = this.#sqeForClose();
+        const s = this.#sqeNow();
         w.prepCancel64(s, op.slot, op.udHi, 0);
         w.sqeSetData(s, 1, UD_INTERNAL);
       }
@@ -939,7 +1022,8 @@ export class RingBase implements Disposable {
     }
   }
 
-  #sqeForClose(): number {
+  /** A free SQE, submitting and delivering completions until one is. */
+  #sqeNow(): number {
     let sqe = this.#wasm.getSqe();
     while (sqe === 0) {
       this.#core.submit(1, IORING_ENTER_GETEVENTS, CLOSE_WAIT_NS);

@@ -254,8 +254,9 @@ export class RingRegistered extends RingBase {
     // Tagged slots: the kernel's tag says when it is done. Cloned (untagged)
     // slots: done when the requests that use them are.
     const busy = () => [...this.#retired.values()].some((e) => e.source === pool) || this.inFlightMatching(uses);
-    if (!busy()) return;
+    // Users still queued in JS reject now (even with none in the kernel); those in flight are cancelled.
     this.cancelMatching(uses);
+    if (!busy()) return;
     if (!this.waitUntil(() => !busy(), RELEASE_DEADLINE_MS)) {
       throw uringError("BufferPool.close", -16 /* EBUSY */, "the kernel still uses the pool after 10 s; it stays mapped");
     }

@@ -6,6 +6,7 @@ import { closeSync, constants, openSync, writeFileSync, writeSync } from "node:f
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { childScript, runChild as runWithDeadline } from "./support/child.ts";
 import { makeFifo, runtime, runtimeCommand, tempDir } from "./support/uring.ts";
 
 const adapter = fileURLToPath(new URL(`../runtime-${runtime}/mod.ts`, import.meta.url));
@@ -84,5 +85,85 @@ describe(`process lifetime (${runtime})`, () => {
     clearTimeout(timer);
     expect(out).toContain("late data");
     expect(code).toBe(0);
+  });
+});
+
+// Each child ends by itself (never process.exit) and prints "done" last:
+// exiting well within the deadline is the test.
+describe(`processes exit by themselves (${runtime})`, () => {
+  const DEADLINE_MS = 20_000;
+  async function exitsAlone(name: string, body: string): Promise<string[]> {
+    const r = await runWithDeadline(childScript(tmp.dir, name, body + '\nconsole.log("done");'), { deadlineMs: DEADLINE_MS });
+    expect(r.timedOut, `${name} was still running after ${DEADLINE_MS} ms: ${r.stderr}`).toBe(false);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.at(-1)).toBe("done");
+    return lines;
+  }
+
+  it("with a ring closed after use", async () => {
+    await exitsAlone("closed", `
+      const ring = u.Ring.open();
+      await ring.nop();
+      await ring.timeout(1);
+      ring.close();
+    `);
+  });
+
+  it("with 2000 operations in flight on pipes and timers when the ring is closed", async () => {
+    const fifo = makeFifo(tmp.dir, "exit-many-fifo");
+    const lines = await exitsAlone("many-inflight", `
+      const ring = u.Ring.open({ entries: 64 });
+      const fd = await ring.openat(${JSON.stringify(fifo)}, u.O_RDWR);
+      const ops: Promise<unknown>[] = [];
+      for (let i = 0; i < 1000; i++) ops.push(ring.read(fd, new Uint8Array(8)), ring.timeout(60_000));
+      await new Promise((r) => setTimeout(r, 20));
+      ring.close();
+      const settled = await Promise.allSettled(ops);
+      console.log(settled.filter((s) => s.status === "rejected" && (s.reason as { code?: string }).code === "ECANCELED").length);
+    `);
+    expect(lines[0]).toBe("2000");
+  });
+
+  it("with many rings, some closed and some left open, in both modes", async () => {
+    await exitsAlone("many-rings", `
+      const rings = [];
+      for (let i = 0; i < 16; i++) {
+        const ring = u.Ring.open({ entries: 8, mode: i % 2 ? "mmap" : "no-mmap" });
+        await ring.nop();
+        await ring.timeout(1);
+        rings.push(ring);
+      }
+      for (let i = 0; i < rings.length; i += 3) rings[i].close();
+      (globalThis as any).keep = rings; // the open ones stay reachable: no collection helps here
+    `);
+  });
+
+  it("with a buffer pool open and registered on an open ring", async () => {
+    await exitsAlone("pool-open", `
+      const ring = u.Ring.open();
+      const pool = u.BufferPool.create({ count: 4, size: 4096 });
+      ring.registerBuffers(pool);
+      await ring.nop();
+      (globalThis as any).keep = [ring, pool];
+    `);
+  });
+
+  it("timers run while a loop awaits operations that complete at submission, or in kernel workers", async () => {
+    const lines = await exitsAlone("no-starvation", `
+      const ring = u.Ring.open();
+      // Bounded, so a starved timer fails the assertion below instead of hanging the child.
+      async function loop(op: () => Promise<unknown>): Promise<string> {
+        let stop = false;
+        setTimeout(() => { stop = true; }, 50);
+        const t0 = Date.now();
+        while (!stop && Date.now() - t0 < 5_000) await op();
+        return stop ? "timer ran" : "timer starved";
+      }
+      console.log(await loop(() => ring.nop())); // completes inside io_uring_enter
+      console.log(await loop(() => ring.sqeSetFlags(ring.nop(), u.IOSQE_ASYNC))); // completes on an io-wq thread: a wake-up each
+      ring.close();
+    `);
+    expect(lines.slice(0, 2)).toEqual(["timer ran", "timer ran"]);
   });
 });
