@@ -32,6 +32,7 @@ export interface RingMessage {
 }
 
 const CLOSE_DEADLINE_MS = 10_000;
+const EBADFD = 77;
 // While ops are in flight a timer also reaps this often: a safety net for a
 // wake-up lost in the race between re-enabling eventfd notifications and a
 // completion posted at that instant. It also keeps the process alive.
@@ -283,6 +284,7 @@ export class RingBase implements Disposable {
 
   #enqueue(op: Op): void {
     if (this.#supported[op.spec.opcode] === 0) op.error = this.#unsupported(op.spec);
+    else if (this.#core.disabled) op.error = uringError(op.spec.name, -EBADFD, "the ring is disabled until ring.enableRings()");
     this.#queue.push(op);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
