@@ -383,13 +383,12 @@ let cachedWithoutQuery: Probe | undefined;
 
 /**
  * The running kernel's Probe through the bound runtime adapter. The
- * "auto" answer (and "probe" without a ringFd) is cached for the process (the kernel does not change
- * under it); `ringFd` only saves setting up a temporary ring the first
- * time.
+ * "auto" answer, and "probe" without a ringFd (what rings opened with
+ * compat query: false use), are cached for the process (the kernel does
+ * not change under it); `ringFd` only saves setting up a temporary ring
+ * the first time.
  */
 export function probe(options: ProbeOptions = {}): Probe {
-  // "probe" on a temporary ring is what a kernel without QUERY answers, and
-  // what rings opened with compat query: false use: cached as well.
   if (options.method === "probe" && options.ringFd === undefined) return (cachedWithoutQuery ??= probeKernel(getNative(), options));
   if ((options.method ?? "auto") !== "auto") return probeKernel(getNative(), options);
   return (cached ??= probeKernel(getNative(), options));
