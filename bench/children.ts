@@ -71,6 +71,7 @@ export function childArgs(runner: Runner, c: Case, env: RunEnv): Built {
   if (c.files) args.push("--files");
   if (c.sqpoll) args.push("--sqpoll");
   if (env.compat && (runner.impl === "batch" || runner.impl === "promise")) args.push("--compat", env.compat);
+  if (c.submitEach) args.push("--submit-each");
   if (c.fsyncEvery > 0) args.push("--fsync-every", `${c.fsyncEvery}`);
   if (c.workload === "mixed") args.push("--read-pct", `${c.readPct}`);
   args.push("--duration-ms", `${env.durationMs}`, "--warmup-ms", `${env.warmupMs}`);

@@ -40,6 +40,7 @@ export function fioArgs(c: Case, file: string, size: number, durationMs: number,
   if (c.fixed) args.push("--fixedbufs");
   if (c.files) args.push("--registerfiles");
   if (c.sqpoll) args.push("--sqthread_poll=1");
+  if (c.submitEach) args.push("--iodepth_batch_submit=1"); // fio's default, said out loud
   if (c.fsyncEvery > 0) args.push(`--fsync=${c.fsyncEvery}`);
   if (c.workload === "mixed") args.push(`--rwmixread=${c.readPct}`);
   return { cmd: "fio", args };

@@ -47,6 +47,8 @@ export const USAGE = `usage: uringshim-bench [options]   (bun bench/cli.ts … |
   --fixed-buffers            registered buffers (READ_FIXED / WRITE_FIXED)
   --registered-files         a registered file (IOSQE_FIXED_FILE)
   --sqpoll                   IORING_SETUP_SQPOLL (such runs are never pinned)
+  --submit-each              one io_uring_enter per request as it is prepared, as fio does
+                             (C and the batch API; default: the enter that waits submits)
   --compat LIST              the JS rings (batch, promise) go without these kernel features and take
                              their fallbacks: no-no-mmap, no-query, no-single-issuer, no-registered-ring,
                              no-clone-buffers, no-fixed-vectored, or all (URINGSHIM_COMPAT's syntax)
@@ -76,6 +78,7 @@ const CONFIG = {
   "fixed-buffers": { type: "boolean" },
   "registered-files": { type: "boolean" },
   sqpoll: { type: "boolean" },
+  "submit-each": { type: "boolean" },
   compat: { type: "string" },
   "fsync-every": { type: "string" },
   "read-pct": { type: "string" },
@@ -154,6 +157,7 @@ export function parseOptions(argv: readonly string[]): Options {
   const fixed = values["fixed-buffers"] ?? false;
   const files = values["registered-files"] ?? false;
   const sqpoll = values.sqpoll ?? false;
+  const submitEach = values["submit-each"] ?? false;
   const fsyncEvery = values["fsync-every"] === undefined ? undefined : parseCount("fsync-every", values["fsync-every"], true);
   const readPct = values["read-pct"] === undefined ? undefined : parseCount("read-pct", values["read-pct"], true);
   if (readPct !== undefined && readPct > 100) throw new UsageError(`--read-pct takes 0 to 100, got "${values["read-pct"]}"`);
@@ -161,6 +165,7 @@ export function parseOptions(argv: readonly string[]): Options {
   const workloadOptions: [string, boolean][] = [
     ["--workload", workloads.length > 0], ["--bs", bss.length > 0], ["--qd", qds.length > 0], ["--batch", batches.length > 0],
     ["--direct", direct], ["--fixed-buffers", fixed], ["--registered-files", files], ["--sqpoll", sqpoll],
+    ["--submit-each", submitEach],
     ["--fsync-every", fsyncEvery !== undefined], ["--read-pct", readPct !== undefined],
   ];
   const given = workloadOptions.filter(([, on]) => on).map(([name]) => name);
@@ -173,14 +178,15 @@ export function parseOptions(argv: readonly string[]): Options {
   if (custom) {
     const ws: Workload[] = workloads.length > 0 ? (workloads as Workload[]) : ["randread"];
     if (ws.includes("nop")) {
-      for (const [name, on] of [["--direct", direct], ["--fixed-buffers", fixed], ["--registered-files", files]] as const) {
+      for (const [name, on] of [["--direct", direct], ["--fixed-buffers", fixed], ["--registered-files", files], ["--submit-each", submitEach]] as const) {
         if (on) throw new UsageError(`${name} does not apply to --workload nop`);
       }
     }
+    if (submitEach && sqpoll) throw new UsageError("--submit-each and --sqpoll: with SQPOLL the kernel thread submits, there is no enter to choose");
     if (fsyncEvery !== undefined && !ws.some(isWrite)) throw new UsageError("--fsync-every applies to randwrite, seqwrite and mixed only");
     if (readPct !== undefined && !ws.includes("mixed")) throw new UsageError("--read-pct applies to --workload mixed only");
     cases = customCases(ws, bss.length ? bss : [undefined], qds.length ? qds : [undefined], batches.length ? batches : [undefined], {
-      direct, fixed, files, sqpoll, fsyncEvery, readPct,
+      direct, fixed, files, sqpoll, submitEach, fsyncEvery, readPct,
     });
     for (const c of cases) {
       if (c.workload !== "nop" && c.batch > c.qd) {

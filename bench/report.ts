@@ -88,6 +88,7 @@ export function resultJson(r: Result, all: readonly Result[]) {
       fixedBuffers: r.case.fixed,
       registeredFiles: r.case.files,
       sqpoll: r.case.sqpoll,
+      submitEach: r.case.submitEach,
       fsyncEvery: r.case.fsyncEvery,
       readPct: r.case.readPct,
     },

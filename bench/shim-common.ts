@@ -24,6 +24,8 @@ export interface Options {
   fixed: boolean;
   files: boolean;
   sqpoll: boolean;
+  /** I/O, batch API: submit each request as it is prepared. */
+  submitEach: boolean;
   huge: boolean;
   file: string | undefined;
   durationMs: number;
@@ -60,6 +62,14 @@ export function refuse(msg: string): never {
 }
 
 export const now = (): number => performance.now();
+
+/**
+ * --latency samples every latencySampleEvery(o)-th request (ref-bench's
+ * LATENCY_SAMPLE_EVERY rule, in every implementation alike): every 8th of
+ * a page-cache run, where two clock reads would be a visible share of a
+ * ~1 µs request (Deno's performance.now() costs ~90 ns), every O_DIRECT one.
+ */
+export const latencySampleEvery = (o: Pick<Options, "direct">): number => (o.direct ? 1 : 8);
 
 // ---- the request plan ------------------------------------------------------
 //
@@ -253,6 +263,7 @@ export function resultLine(o: Options, r: RunResult, latency: LatencySummary | n
     fixed: o.fixed,
     files: o.files,
     sqpoll: o.sqpoll,
+    submitEach: o.submitEach,
     huge: o.huge,
     ops: r.ops,
     seconds: Number(r.seconds.toFixed(6)),

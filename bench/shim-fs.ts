@@ -24,7 +24,7 @@
 import { closeSync, constants, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { stampHeaders } from "./pattern.mjs";
-import { fail, measured, type IoEnv, isBun, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
+import { fail, type IoEnv, isBun, latencySampleEvery, measured, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
 
 type BufferPool = import("../runtime-bun/mod.ts").BufferPool;
 
@@ -117,20 +117,23 @@ export async function fsSync(env: IoEnv, pool: BufferPool): Promise<RunResult> {
   let writesIssued = 0;
   /** When the request after an fsync started waiting (-1: none waiting). */
   let waitingSince = -1;
+  const latencyEvery = latencySampleEvery(o);
+  let started = 0;
 
   const one = () => {
     const off = nextOffset();
     const w = nextIsWrite();
     lastOff[0] = off;
     lastWrite[0] = w ? 1 : 0;
+    const sampled = latency && ++started % latencyEvery === 0;
     let t = 0;
     let n: number;
     if (w) {
       if (stamp) stampHeaders(u32, 0, off, bs);
-      if (latency) t = waitingSince >= 0 ? waitingSince : now();
+      if (sampled) t = waitingSince >= 0 ? waitingSince : now();
       n = writeSync(fd, view, 0, bs, off);
     } else {
-      if (latency) t = waitingSince >= 0 ? waitingSince : now();
+      if (sampled) t = waitingSince >= 0 ? waitingSince : now();
       n = readSync(fd, view, 0, bs, off);
     }
     waitingSince = -1;
@@ -138,7 +141,7 @@ export async function fsSync(env: IoEnv, pool: BufferPool): Promise<RunResult> {
     c.ops++;
     if (w) c.writes++;
     else c.reads++;
-    if (latency) hist!.record((now() - t) * 1e6);
+    if (sampled) hist!.record((now() - t) * 1e6);
     if (w && fsyncEvery !== 0 && ++writesIssued % fsyncEvery === 0) {
       if (latency) waitingSince = now();
       fsyncSync(fd);
@@ -198,6 +201,8 @@ async function asyncWorkers(
   const drain = new Drain();
   const fsynced = () => c.fsyncs++;
   let writesIssued = 0;
+  const latencyEvery = latencySampleEvery(o);
+  let started = 0;
 
   const loop = async (ms: number) => {
     let stop = false;
@@ -205,7 +210,8 @@ async function asyncWorkers(
     const end = t0 + ms;
     const worker = async (i: number) => {
       while (!stop) {
-        const t = latency ? now() : 0;
+        const sampled = latency && ++started % latencyEvery === 0;
+        const t = sampled ? now() : 0;
         while (drain.gate !== null) await drain.gate;
         const off = nextOffset();
         const w = nextIsWrite();
@@ -221,11 +227,11 @@ async function asyncWorkers(
         c.ops++;
         if (w) c.writes++;
         else c.reads++;
-        if (latency) {
+        if (sampled || i === 0) {
           const t1 = now();
-          hist!.record((t1 - t) * 1e6);
+          if (sampled) hist!.record((t1 - t) * 1e6);
           if (i === 0 && t1 >= end) stop = true;
-        } else if (i === 0 && now() >= end) stop = true;
+        }
       }
     };
     await Promise.all(Array.from({ length: qd }, (_, i) => worker(i)));

@@ -5,14 +5,14 @@
 // in flight).
 import { IOSQE_IO_DRAIN } from "../core/constants.ts";
 import { stampHeaders } from "./pattern.mjs";
-import { fail, measured, type IoEnv, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
+import { fail, type IoEnv, latencySampleEvery, measured, now, type Options, type RunResult, verifySlots } from "./shim-common.ts";
 
 type Mod = typeof import("../runtime-bun/mod.ts");
 type Ring = import("../runtime-bun/mod.ts").Ring;
 type BufferPool = import("../runtime-bun/mod.ts").BufferPool;
 type FixedFile = import("../runtime-bun/mod.ts").FixedFile;
 
-/** ref-bench: ring_init(entries, 2 * entries, sqpoll) with SUBMIT_ALL | SINGLE_ISSUER. */
+/** ref-bench: ring_init(entries, 2 * entries, sqpoll) with SINGLE_ISSUER and, unless SQPOLL, COOP_TASKRUN (Ring.open()'s default). */
 export function openRing(mod: Mod, o: Options): Ring {
   // --compat: the features turned off, each as { feature: false }.
   const compat = Object.fromEntries([...mod.parseCompatEnv(o.compat)].map((f) => [f, false]));
@@ -26,10 +26,14 @@ export function openRing(mod: Mod, o: Options): Ring {
 
 // ---- nop ----------------------------------------------------------------------
 
+/** ref-bench's nop_clock_every: iterations per clock read (about 256 NOPs). */
+const nopClockEvery = (batch: number) => (batch >= 256 ? 1 : Math.floor(256 / batch));
+
 /**
  * ref-bench's nop loop: repeat { prep `batch` NOPs; submitAndWait(batch)
  * (one enter(batch, batch, GETEVENTS)); reap all available CQEs (res must
- * be 0) } until the duration has passed (clock read once per iteration).
+ * be 0) } until the duration has passed (clock read once per
+ * nopClockEvery(batch) iterations, as ref-bench).
  */
 export async function batchNop(ring: Ring, o: Options): Promise<RunResult> {
   const batch = o.batch;
@@ -39,16 +43,18 @@ export async function batchNop(ring: Ring, o: Options): Promise<RunResult> {
     if (res !== 0) bad = res;
     ops++;
   };
+  const every = nopClockEvery(batch);
   const loop = (ms: number) => {
     const t0 = now();
     const end = t0 + ms;
-    let t1: number;
+    let t1 = t0;
+    let it = 0;
     do {
       for (let i = 0; i < batch; i++) ring.prepNop(ops + i);
       ring.submitAndWait(batch);
       ring.reap(onCqe);
       if (bad !== 0) fail(`nop res ${bad}`);
-      t1 = now();
+      if (++it % every === 0) t1 = now();
     } while (t1 < end);
     return { ops, seconds: (t1 - t0) / 1000 };
   };
@@ -58,21 +64,24 @@ export async function batchNop(ring: Ring, o: Options): Promise<RunResult> {
 
 /**
  * `batch` nop() promises per round in one reused array, Promise.all per
- * round (the ring turns each round into one io_uring_enter).
+ * round (the ring turns each round into one io_uring_enter); the clock is
+ * read as in batchNop.
  */
 export async function promiseNop(ring: Ring, o: Options): Promise<RunResult> {
   const batch = o.batch;
   const ps: Promise<void>[] = new Array(batch);
+  const every = nopClockEvery(batch);
   const loop = async (ms: number) => {
     let ops = 0;
     const t0 = now();
     const end = t0 + ms;
-    let t1: number;
+    let t1 = t0;
+    let it = 0;
     do {
       for (let i = 0; i < batch; i++) ps[i] = ring.nop();
       await Promise.all(ps);
       ops += batch;
-      t1 = now();
+      if (++it % every === 0) t1 = now();
     } while (t1 < end);
     return { ops, seconds: (t1 - t0) / 1000 };
   };
@@ -105,41 +114,43 @@ function slots(env: IoEnv, pool: BufferPool) {
   };
 }
 
+/** The fsyncs' user data (slots are 0 … qd - 1), ref-bench's FSYNC_UD. */
+const FSYNC_UD = 0xffff_ffff;
+
 /**
  * ref-bench's io_loop: prime qd requests (userData = slot); repeat {
  * submitAndWait(batch) (enter(pending, batch, GETEVENTS)); for each CQE
  * check res and at once prepare the next request of the same slot (issue)
  * } until the duration. Then drain, and check the data.
  *
- * --latency: one clock read before each submitAndWait stamps every request
- * it submits, one after it returns is the completion time of every CQE
- * reaped then (ref-bench's method; the same histogram).
+ * --latency: ref-bench's method and histogram: every latencyEvery-th
+ * request is sampled; one clock read before a submit stamps the sampled
+ * requests it submits, one after submitAndWait returns, when a sampled
+ * request is in flight, is the completion time of the sampled CQEs reaped
+ * then.
  *
- * --fsync-every N: ref-bench prepares an IORING_OP_FSYNC with
- * IOSQE_IO_DRAIN after every Nth write (why DRAIN: see its io_issue). The
- * batch API has no prepFsync and no way to set SQE flags, so the fsync is
- * the promise API's `ring.sqeSetFlags(ring.fsync(file), IOSQE_IO_DRAIN)`:
- * the same SQE at the same place in the SQ. The promise API puts it in the
- * SQ at the end of the event-loop turn, so the loop stops preparing
- * requests at that point (later completions wait in `deferred`), yields
- * one microtask (the ring's flush submits what is prepared plus the
- * fsync), then prepares the deferred requests behind it. What this adds
- * over ref-bench: the microtask hop per fsync, and the promise engine's
- * eventfd notifications while an fsync is in flight. ("fsyncVia" in the
- * result says so.)
+ * --fsync-every N: after every Nth write, an IORING_OP_FSYNC with
+ * IOSQE_IO_DRAIN (prepFsync), user data FSYNC_UD, as ref-bench does (why
+ * DRAIN: see its io_issue).
+ *
+ * --submit-each: submit() right after each request is prepared (ref-bench's
+ * too), so the enter that waits has nothing left to submit.
  */
 export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const { ring, pool, file, bufIndex } = r;
   const o = env.o;
-  const { qd, bs, batch, latency, fixed, fsyncEvery, sqpoll } = o;
+  const { qd, bs, batch, latency, fixed, fsyncEvery, sqpoll, submitEach } = o;
   const { nextOffset, nextIsWrite } = env.plan;
   const stamp = env.stamp;
   const hist = env.hist;
   const { lastOff, lastWrite, u32, strideWords } = slots(env, pool);
   const addrs = Float64Array.from({ length: qd }, (_, i) => pool.slotAddress(i));
-  const tSub = new Float64Array(qd);
-  const unsub = new Int32Array(qd); // slots prepared since the last submitAndWait
+  const latencyEvery = latencySampleEvery(o);
+  const tSub = new Float64Array(qd); // 0: the slot's request is not sampled
+  const unsub = new Int32Array(qd); // sampled slots prepared since the last submit
   let nunsub = 0;
+  let sampledInFlight = 0;
+  let issued = 0;
   let tDone = 0;
   let ops = 0;
   let reads = 0;
@@ -149,9 +160,7 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   let bad: string | undefined;
   let draining = false;
   let outstanding = qd;
-  /** An fsync is queued in the promise API: prepare nothing more until it is in the SQ. */
-  let deferring = false;
-  let deferred: number[] = [];
+  let fsyncsInFlight = 0;
 
   const prepRead = fixed
     ? (i: number, off: number) => ring.prepReadFixed(file, addrs[i], bs, off, bufIndex, i)
@@ -164,24 +173,16 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
     if (!sqpoll) fail("SQ full (a bug in the loop's accounting)");
     while (!prep()) ring.submit();
   };
-  const fsyncsPending = new Set<Promise<void>>();
-  const queueFsync = () => {
-    const f: Promise<void> = ring.sqeSetFlags(ring.fsync(file), IOSQE_IO_DRAIN).then(() => {
-      fsyncs++;
-      fsyncsPending.delete(f);
-    }, (e) => {
-      bad = `fsync: ${(e as Error).message}`;
-      fsyncsPending.delete(f);
-    });
-    fsyncsPending.add(f);
-    deferring = true;
-  };
+  const prepFsync = () => ring.prepFsync(file, 0, FSYNC_UD, IOSQE_IO_DRAIN);
 
+  const stampSampled = () => {
+    if (nunsub === 0) return;
+    const t = now();
+    for (let k = 0; k < nunsub; k++) tSub[unsub[k]] = t;
+    sampledInFlight += nunsub;
+    nunsub = 0;
+  };
   const issue = (i: number) => {
-    if (deferring) {
-      deferred.push(i);
-      return;
-    }
     const off = nextOffset();
     const w = nextIsWrite();
     lastOff[i] = off;
@@ -189,14 +190,29 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
       lastWrite[i] = 1;
       if (stamp) stampHeaders(u32, i * strideWords, off, bs);
       if (!prepWrite(i, off)) sqFull(() => prepWrite(i, off));
-      if (fsyncEvery !== 0 && ++writesIssued % fsyncEvery === 0) queueFsync();
     } else {
       lastWrite[i] = 0;
       if (!prepRead(i, off)) sqFull(() => prepRead(i, off));
     }
-    if (latency) unsub[nunsub++] = i;
+    if (latency && ++issued % latencyEvery === 0) unsub[nunsub++] = i;
+    if (w) {
+      if (fsyncEvery !== 0 && ++writesIssued % fsyncEvery === 0) {
+        if (!prepFsync()) sqFull(prepFsync);
+        fsyncsInFlight++;
+      }
+    }
+    if (submitEach) {
+      stampSampled();
+      ring.submit();
+    }
   };
   const onCqe = (i: number, res: number) => {
+    if (i === FSYNC_UD) {
+      if (res < 0) bad = `fsync res ${res}`;
+      fsyncs++;
+      fsyncsInFlight--;
+      return;
+    }
     if (res !== bs) bad = `${lastWrite[i] ? "write" : "read"} res ${res} (want ${bs})`;
     if (draining) {
       outstanding--;
@@ -205,65 +221,31 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
     ops++;
     if (lastWrite[i] === 1) writes++;
     else reads++;
-    if (latency) hist!.record((tDone - tSub[i]) * 1e6);
+    if (tSub[i] !== 0) {
+      hist!.record((tDone - tSub[i]) * 1e6);
+      tSub[i] = 0;
+      sampledInFlight--;
+    }
     issue(i);
   };
-  const stampSubmitted = () => {
-    const t = now();
-    for (let k = 0; k < nunsub; k++) tSub[unsub[k]] = t;
-    nunsub = 0;
-  };
   const iteration = () => {
-    if (latency) stampSubmitted();
+    stampSampled();
     ring.submitAndWait(batch);
-    if (latency) tDone = now();
+    if (sampledInFlight !== 0) tDone = now();
     ring.reap(onCqe);
     if (bad !== undefined) fail(bad);
   };
-  /** After an fsync was queued: let the ring's flush put it in the SQ, then prepare what waited behind it. */
-  const flushFsync = async () => {
-    while (deferring) {
-      if (latency) stampSubmitted(); // the flush submits them
-      await null; // the flush task was queued when fsync() was called: it runs first
-      deferring = false;
-      const list = deferred;
-      deferred = [];
-      for (const i of list) issue(i); // may queue the next fsync, deferring the rest again
-      // The flush also reaped what had completed, into reap()'s backlog:
-      // those slots have nothing in flight until reaped, and the next
-      // submitAndWait(batch) could wait for requests that never come.
-      if (!deferring) {
-        if (latency) tDone = now();
-        ring.reap(onCqe);
-        if (bad !== undefined) fail(bad);
-      }
-    }
-  };
-
   for (let i = 0; i < qd; i++) issue(i);
-  await flushFsync();
-  const loop = fsyncEvery === 0
-    ? (ms: number) => {
-      const t0 = now();
-      const end = t0 + ms;
-      let t1: number;
-      do {
-        iteration();
-        t1 = now();
-      } while (t1 < end);
-      return { ops, seconds: (t1 - t0) / 1000 };
-    }
-    : async (ms: number) => {
-      const t0 = now();
-      const end = t0 + ms;
-      let t1: number;
-      do {
-        iteration();
-        if (deferring) await flushFsync();
-        t1 = now();
-      } while (t1 < end);
-      return { ops, seconds: (t1 - t0) / 1000 };
-    };
+  const loop = (ms: number) => {
+    const t0 = now();
+    const end = t0 + ms;
+    let t1: number;
+    do {
+      iteration();
+      t1 = now();
+    } while (t1 < end);
+    return { ops, seconds: (t1 - t0) / 1000 };
+  };
   const m = await measured(o, loop, () => {
     ops = reads = writes = fsyncs = 0;
     hist?.reset();
@@ -271,19 +253,13 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   // Collect what is still in flight (the qd data requests, then the fsyncs)
   // before checking the data; nothing new is prepared.
   draining = true;
-  while (outstanding > 0) {
+  while (outstanding + fsyncsInFlight > 0) {
     ring.submitAndWait(1);
     ring.reap(onCqe);
     if (bad !== undefined) fail(`${bad} while draining`);
   }
-  // No batch request is left: the promise engine reaps the fsyncs still in flight.
-  await Promise.all(fsyncsPending);
-  if (bad !== undefined) fail(`${bad} while draining`);
   const verifiedBuffers = verifySlotsOfPool(env, lastOff, lastWrite, pool);
-  return {
-    ...m, reads, writes, fsyncs, verifiedBuffers, inFlight: qd, mode: ring.mode,
-    extra: fsyncEvery ? { fsyncVia: "promise fsync() + sqeSetFlags(IOSQE_IO_DRAIN): the batch API has no prepFsync" } : undefined,
-  };
+  return { ...m, reads, writes, fsyncs, verifiedBuffers, inFlight: qd, mode: ring.mode };
 }
 
 /**
@@ -298,8 +274,9 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
  * as in ref-bench; it is not awaited by the worker (ref-bench does not wait
  * for it either: DRAIN holds the requests behind it in the kernel).
  *
- * --latency: a clock read when a request is started and one when its
- * await resumes.
+ * --latency: for every latencyEvery-th request started (ref-bench's
+ * sampling), a clock read when it is started and one when its await
+ * resumes.
  */
 export async function promiseIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const { ring, pool, file } = r;
@@ -310,6 +287,8 @@ export async function promiseIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const hist = env.hist;
   const { lastOff, lastWrite, u32, strideWords } = slots(env, pool);
   const views = Array.from({ length: qd }, (_, i) => pool.view(i, 0, bs));
+  const latencyEvery = latencySampleEvery(o);
+  let started = 0;
   let ops = 0;
   let reads = 0;
   let writes = 0;
@@ -343,17 +322,18 @@ export async function promiseIo(env: IoEnv, r: RingIo): Promise<RunResult> {
         } else {
           p = fixed ? ring.readFixed(file, pool, i, off) : ring.read(file, view, off);
         }
-        const t = latency ? now() : 0;
+        const sampled = latency && ++started % latencyEvery === 0;
+        const t = sampled ? now() : 0;
         const n = await p;
         if (n !== bs) fail(`${w ? "write" : "read"} res ${n} (want ${bs})`);
         ops++;
         if (w) writes++;
         else reads++;
-        if (latency) {
+        if (sampled || i === 0) {
           const t1 = now();
-          hist!.record((t1 - t) * 1e6);
+          if (sampled) hist!.record((t1 - t) * 1e6);
           if (i === 0 && t1 >= end) stop = true;
-        } else if (i === 0 && now() >= end) stop = true;
+        }
       }
     };
     await Promise.all(views.map((_, i) => worker(i)));

@@ -7,6 +7,7 @@
 //   --workload nop|randread|seqread|randwrite|seqwrite|mixed   (seq: seqread)
 //   --bs N --qd N --batch N --file PATH --duration-ms N --warmup-ms N (default 200)
 //   --entries N --direct --fixed --files --sqpoll --huge --latency --verify
+//   --submit-each (batch: one enter per request as it is prepared)
 //   --fsync-every N (writes) --read-pct N (mixed, default 50)
 //   --compat LIST (batch, promise: kernel features the ring goes without, URINGSHIM_COMPAT's syntax)
 //   --selftest (the offsets' uint32 halves against BigInt), --print-plan K
@@ -38,6 +39,7 @@ import { batchIo, batchNop, openRing, promiseIo, promiseNop } from "./shim-ring.
 const USAGE = "usage: shim.ts --impl batch|promise|fs-sync|fs-async|native-file\n" +
   "  --workload nop|randread|seqread|randwrite|seqwrite|mixed [--bs N] [--qd N] [--batch N] [--file PATH]\n" +
   "  [--duration-ms N] [--warmup-ms N] [--entries N] [--direct] [--fixed] [--files] [--sqpoll] [--huge]\n" +
+  "  [--submit-each]\n" +
   "  [--latency] [--verify] [--fsync-every N] [--read-pct N] [--compat LIST] | --selftest | --print-plan K";
 
 const argv: string[] = isBun
@@ -66,6 +68,7 @@ try {
       compat: { type: "string", default: "" },
       direct: { type: "boolean", default: false },
       sqpoll: { type: "boolean", default: false },
+      "submit-each": { type: "boolean", default: false },
       fixed: { type: "boolean", default: false },
       files: { type: "boolean", default: false },
       huge: { type: "boolean", default: false },
@@ -122,6 +125,7 @@ const o: Options = {
   fixed: values.fixed as boolean,
   files: values.files as boolean,
   sqpoll: values.sqpoll as boolean,
+  submitEach: values["submit-each"] as boolean,
   huge: values.huge as boolean,
   file: values.file as string | undefined,
   durationMs: num("duration-ms"),
@@ -145,8 +149,8 @@ const plan = values["print-plan"] === undefined ? 0 : num("print-plan");
 
 if (nop) {
   if (!o.batch || o.batch > o.entries) refuse("need 0 < batch <= entries");
-  if (o.direct || o.fixed || o.files || o.huge || o.verify || o.fsyncEvery || plan) {
-    refuse("--direct, --fixed, --files, --huge, --verify, --fsync-every and --print-plan are for I/O workloads");
+  if (o.direct || o.fixed || o.files || o.huge || o.verify || o.fsyncEvery || o.submitEach || plan) {
+    refuse("--direct, --fixed, --files, --huge, --verify, --fsync-every, --submit-each and --print-plan are for I/O workloads");
   }
   if (!ringImpl) refuse(`${o.impl} has no nop (nop is for the ring: batch, promise)`);
   // --latency is taken and ignored: nop reports "latency": null.
@@ -164,6 +168,8 @@ if (nop) {
   if (!ringImpl && (o.fixed || o.files || o.sqpoll || o.huge)) {
     refuse(`--fixed, --files, --sqpoll and --huge are for the ring (batch, promise), not ${o.impl}`);
   }
+  if (o.submitEach && o.impl !== "batch") refuse(`--submit-each is for the batch API (${o.impl} decides its own submissions)`);
+  if (o.submitEach && o.sqpoll) refuse("--submit-each with --sqpoll: the SQ thread submits");
   if (o.impl === "native-file") {
     const why = nativeFileRefusal(o);
     if (why !== undefined) refuse(why);

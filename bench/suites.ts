@@ -29,6 +29,7 @@ export interface CaseOptions {
   fixed?: boolean;
   files?: boolean;
   sqpoll?: boolean;
+  submitEach?: boolean;
   fsyncEvery?: number;
   readPct?: number;
   group?: string;
@@ -56,6 +57,7 @@ export function makeCase(workload: Workload, o: CaseOptions = {}): Case {
     fixed: o.fixed ?? false,
     files: o.files ?? false,
     sqpoll: o.sqpoll ?? false,
+    submitEach: !nop && (o.submitEach ?? false),
     fsyncEvery: isWrite(workload) ? (o.fsyncEvery ?? 0) : 0,
     readPct: workload === "mixed" ? (o.readPct ?? MIXED_READ_PCT) : 0,
     group: o.group ?? workload,
@@ -77,6 +79,7 @@ export function caseLabel(c: Case): string {
   else if (c.fixed) opts.push("fixed");
   else if (c.files) opts.push("files");
   if (c.sqpoll) opts.push("sqpoll");
+  if (c.submitEach) opts.push("submit each");
   if (c.fsyncEvery > 0) opts.push(`fsync/${c.fsyncEvery}`);
   if (c.workload === "mixed") opts.push(`${c.readPct}% reads`);
   const batch = c.batch !== defaultBatch(c.workload, c.qd, c.direct) ? ` batch ${c.batch}` : "";
@@ -88,14 +91,16 @@ export function notApplicable(impl: Impl, c: Case): string | null {
   switch (impl) {
     case "c":
     case "batch":
-    case "promise":
       return null;
+    case "promise":
+      return c.submitEach ? "the promise API submits once per event-loop turn" : null;
     case "fs-sync":
     case "fs-async":
     case "native-file":
       // O_DIRECT: the child decides (native-file refuses it, exit 2, saying why).
       if (c.workload === "nop") return "no NOP in a runtime's fs";
       if (c.fixed || c.files || c.sqpoll) return "no registered buffers, files or SQPOLL in a runtime's fs";
+      if (c.submitEach) return "a runtime's fs has no submission to choose";
       return null;
     case "fio":
       return c.workload === "nop" ? "fio has no NOP workload" : null;
@@ -129,6 +134,7 @@ export function suiteCases(suite: Suite): Case[] {
     for (const b of [1, 32, 128]) nop(b);
     cases.push(makeCase("randread", { qd: 32, group: "page cache" }));
     for (const fixed of [false, true]) cases.push(makeCase("randread", { qd: 32, direct: true, fixed, group: "direct" }));
+    cases.push(makeCase("randread", { qd: 32, direct: true, submitEach: true, group: "direct" }));
     return cases;
   }
   for (const b of [1, 8, 32, 128]) nop(b);
@@ -139,6 +145,9 @@ export function suiteCases(suite: Suite): Case[] {
     for (const [fixed, files] of [[false, false], [true, false], [true, true]]) {
       cases.push(makeCase("randread", { qd, direct: true, fixed, files, group: `direct QD ${qd}` }));
     }
+  }
+  for (const [fixed, files] of [[false, false], [true, true]]) {
+    cases.push(makeCase("randread", { qd: 32, direct: true, fixed, files, submitEach: true, group: "direct QD 32" }));
   }
   cases.push(makeCase("randread", { qd: 32, direct: true, sqpoll: true, group: "direct QD 32" }));
   for (const fixed of [false, true]) cases.push(makeCase("seqread", { bs: 128 * 1024, qd: 32, direct: true, fixed, group: "seqread" }));

@@ -28,6 +28,13 @@ export interface Case {
   /** A registered file. */
   files: boolean;
   sqpoll: boolean;
+  /**
+   * I/O: one io_uring_enter per request as soon as it is prepared (fio's
+   * default, iodepth_batch_submit=1), then the enter that waits submits
+   * nothing. Otherwise a request waits for the next enter, which submits
+   * every pending one and waits.
+   */
+  submitEach: boolean;
   /** Write workloads: an fsync after every N writes (0: none). */
   fsyncEvery: number;
   /** mixed: the percentage of reads. */

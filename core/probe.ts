@@ -19,7 +19,7 @@ import {
   ENTER_FLAGS, FEATURE_FLAGS, type FlagInfo, flagNames, hasRelease, type KernelVersion, OPCODES, type OpcodeInfo,
   opcodeInfo, parseKernelVersion, SETUP_FLAGS, SQE_FLAGS,
 } from "./opcodes.ts";
-import { setupError } from "./setup-errors.ts";
+import { restrictedHint, setupError } from "./setup-errors.ts";
 
 const EBADF = ERRNO_BY_NAME.EBADF;
 const EOPNOTSUPP = ERRNO_BY_NAME.EOPNOTSUPP;
@@ -328,7 +328,8 @@ export function probeKernel(native: Native, options: ProbeOptions = {}): Probe {
     // 6.11–6.17 reject an unknown ring-less opcode with EINVAL, older
     // kernels the fd -1 with EBADF: both mean "no QUERY".
     if (typeof q === "number" && (method === "query" || (q !== -EINVAL && q !== -EBADF))) {
-      throw uringError("probe", q, q === -EINVAL || q === -EBADF ? "IORING_REGISTER_QUERY needs Linux 6.18+" : "IORING_REGISTER_QUERY");
+      const why = q === -EINVAL || q === -EBADF ? "needs Linux 6.18+" : restrictedHint(q, "io_uring_register");
+      throw uringError("probe", q, `IORING_REGISTER_QUERY${why ? `: ${why}` : ""}`);
     }
   }
   if (typeof q !== "number" && method === "query") {

@@ -708,6 +708,40 @@ export class RingBase implements Disposable {
     return this.#prepFixedBatch("prepWriteFixed", this.#wasm.enqueueWriteFixed, fd, buf, len, offset, bufIndex, userData);
   }
 
+  /**
+   * io_uring_prep_fsync (fsyncFlags: IORING_FSYNC_DATASYNC for fdatasync)
+   * with SQE flags: IOSQE_IO_DRAIN makes it a write barrier (it starts once
+   * everything submitted before it has completed, and holds back what comes
+   * after); IOSQE_IO_LINK / IO_HARDLINK chain the next SQE after it;
+   * IOSQE_ASYNC. False when the SQ is full.
+   */
+  prepFsync(fd: number | FixedFile, fsyncFlags = 0, userData = 0, sqeFlags = 0): boolean {
+    if (this.#closed) throw closedError("prepFsync");
+    let flags = checkInteger("prepFsync", "sqeFlags", sqeFlags, 0, 0xff);
+    const other = flags & ~(IOSQE_IO_DRAIN | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_ASYNC);
+    if (other !== 0) {
+      throw new RangeError(
+        `prepFsync(): sqeFlags 0x${other.toString(16)} cannot be set here (IOSQE_IO_DRAIN, IO_LINK, IO_HARDLINK and ASYNC can; ` +
+          "a FixedFile sets IOSQE_FIXED_FILE itself, and every batch SQE must post its completion)",
+      );
+    }
+    if (typeof fd !== "number") {
+      if (!(fd instanceof FixedFile) || fd.ring !== this) throw new TypeError("prepFsync(): fd must be an fd or a FixedFile of this ring");
+      flags |= IOSQE_FIXED_FILE;
+      fd = fd.index;
+    } else checkFd("prepFsync", fd);
+    const f = checkU32("prepFsync", "fsyncFlags", fsyncFlags);
+    const ud = checkU32("prepFsync", "userData", userData);
+    const w = this.#wasm;
+    const sqe = w.getSqe();
+    if (sqe === 0) return false;
+    w.prepFsync(sqe, fd, f);
+    if (flags !== 0) w.sqeSetFlags(sqe, flags);
+    w.sqeSetData(sqe, ud, UD_BATCH);
+    this.#batchInFlight++;
+    return true;
+  }
+
   #prepFixedBatch(
     fn: string, enqueue: UringWasm["enqueueReadFixed"], fd: number | FixedFile, buf: number, len: number,
     offset: number, bufIndex: number, userData: number,

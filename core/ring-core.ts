@@ -80,7 +80,7 @@ export class RingCore {
         lastRes = res;
         // Only a flag the kernel does not know (EINVAL), or NO_MMAP memory it
         // will not take (6.5–6.9 need physically contiguous pages), moves on.
-        if (res !== -EINVAL && !(res === -EFAULT && mode === "no-mmap")) throw setupError(res, req.sqEntries, req.cqEntries);
+        if (res !== -EINVAL && !(res === -EFAULT && mode === "no-mmap")) throw setupError(res, req.sqEntries, req.cqEntries, flags);
       }
     }
     throw setupError(lastRes, req.sqEntries, req.cqEntries);

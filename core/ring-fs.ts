@@ -90,16 +90,21 @@ const spec = {
 } satisfies Record<string, OpSpec>;
 
 export interface OpenHow {
-  /** O_* flags; O_CLOEXEC is added. */
+  /** O_* flags; O_CLOEXEC is added unless `inheritable` is true. */
   flags?: number;
   /** Permission bits for a created file (O_CREAT / O_TMPFILE). */
   mode?: number;
   /** RESOLVE_* flags restricting path resolution. */
   resolve?: number;
+  /**
+   * true: open without O_CLOEXEC, so the fd survives exec into child
+   * processes (for handing a file to a child on purpose). Default false.
+   */
+  inheritable?: boolean;
 }
 
 export class RingFs extends RingIo {
-  /** openat(2): resolves with the new fd (O_CLOEXEC is added: fds never leak into children). */
+  /** openat(2): resolves with the new fd (O_CLOEXEC is added: fds never leak into children; see openat2's how.inheritable). */
   openat(path: string, flags = 0, mode = 0o644, dirfd: number = AT_FDCWD): Promise<number> {
     this.check("openat");
     const p = encodePath("openat", path);
@@ -109,12 +114,19 @@ export class RingFs extends RingIo {
     return this.start(spec.openat, d, this.native.addressOf(p), 0, 0, f, 0, m, p, path);
   }
 
-  /** openat2(2) (struct open_how): resolves with the new fd. O_CLOEXEC is added. */
+  /**
+   * openat2(2) (struct open_how): resolves with the new fd. O_CLOEXEC is
+   * added unless how.inheritable is true (the one way to get an fd that
+   * children inherit; every other fd this library creates is close-on-exec).
+   */
   openat2(path: string, how: OpenHow = {}, dirfd: number = AT_FDCWD): Promise<number> {
     this.check("openat2");
     const p = encodePath("openat2", path);
     const o = checkOptions("openat2", how, "how");
-    const flags = (checkFlags("openat2", "how.flags", o.flags ?? 0) | O_CLOEXEC) >>> 0;
+    const inheritable = checkBoolean("openat2", "how.inheritable", o.inheritable ?? false);
+    let flags = checkFlags("openat2", "how.flags", o.flags ?? 0);
+    if (inheritable && (flags & O_CLOEXEC) !== 0) throw new RangeError("openat2(): how.flags has O_CLOEXEC but how.inheritable is true");
+    flags = (inheritable ? flags : flags | O_CLOEXEC) >>> 0;
     const creating = (flags & O_CREAT) !== 0 || (flags & O_TMPFILE) === O_TMPFILE;
     // The kernel rejects a mode without O_CREAT/O_TMPFILE: default it only when creating.
     const mode = checkInteger("openat2", "how.mode", o.mode ?? (creating ? 0o644 : 0), 0, 0o7777);

@@ -52,12 +52,46 @@ function vitest(name, cmd, args, options = [], files = extra, env = {}) {
   return { passed: r.numPassedTests, failed: r.numFailedTests + failedSuites, skipped };
 }
 
+// The native harness again under ASan/LSan/UBSan, where the compiler can
+// build and link a program with those flags (else a skip line saying why).
+function nativeSanitize() {
+  const cc = process.env.CC || "cc";
+  const probe = spawnSync(cc, ["-x", "c", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all", "-o", join(out, "probe"), "-"], {
+    input: "int main(void) { return 0; }\n", encoding: "utf8",
+  });
+  if (probe.status !== 0) {
+    const why = probe.error?.message ?? probe.stderr.trim().split("\n")[0];
+    lines.push(`native (C) under ASan+UBSan: skipped: ${cc} cannot build with -fsanitize=address,undefined (${why})`);
+    return;
+  }
+  console.log("== native (C) under ASan+UBSan (make -C native sanitize) ==");
+  if (run("make", ["-s", "-C", "native", "sanitize"]) !== 0) {
+    ok = false;
+    lines.push("native (C) under ASan+UBSan: failed");
+  } else lines.push("native (C) under ASan+UBSan: passed");
+}
+
+// ref-bench's short runs under valgrind memcheck; a skip line without valgrind.
+function nativeValgrind() {
+  if (spawnSync("sh", ["-c", "command -v valgrind"], { stdio: "ignore" }).status !== 0) {
+    lines.push("valgrind (ref-bench): skipped: valgrind is not installed (apt-get install valgrind)");
+    return;
+  }
+  console.log("== ref-bench under valgrind (make -C native valgrind) ==");
+  if (run("make", ["-s", "-C", "native", "valgrind"]) !== 0) {
+    ok = false;
+    lines.push("valgrind (ref-bench): failed");
+  } else lines.push("valgrind (ref-bench): passed");
+}
+
 if (extra.length === 0) {
   console.log("== native (C) ==");
   if (run("make", ["-s", "-C", "native", "test"]) !== 0) {
     ok = false;
     lines.push("native (C): failed");
   } else lines.push("native (C): passed");
+  nativeSanitize();
+  nativeValgrind();
   console.log("== type check (tsc for core, runtime-bun, test; deno check for runtime-deno, bench) ==");
   const tsc = run(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]);
   const denoCheck = run("node_modules/.bin/deno", ["check", "runtime-deno/mod.ts", "bench/shim.ts", "bench/cli.ts"]);

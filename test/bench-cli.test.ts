@@ -133,7 +133,7 @@ describe("bench options", () => {
 });
 
 describe("bench suites", () => {
-  it("quick: NOP batch 1/32/128, page-cache randread QD 32, O_DIRECT randread QD 32 plain and fixed", () => {
+  it("quick: NOP batch 1/32/128, page-cache randread QD 32, O_DIRECT randread QD 32 plain, fixed and submitted each", () => {
     expect(suiteCases("quick").map(caseLabel)).toEqual([
       "nop batch 1",
       "nop batch 32",
@@ -141,6 +141,7 @@ describe("bench suites", () => {
       "randread 4K QD 32 page cache",
       "randread 4K QD 32 direct",
       "randread 4K QD 32 direct, fixed",
+      "randread 4K QD 32 direct, submit each",
     ]);
   });
 
@@ -148,6 +149,8 @@ describe("bench suites", () => {
     const labels = suiteCases("full").map(caseLabel);
     for (const b of [1, 8, 32, 128]) expect(labels).toContain(`nop batch ${b}`);
     for (const qd of [1, 8, 32, 128]) expect(labels).toContain(`randread 4K QD ${qd} page cache`);
+    expect(labels).toContain("randread 4K QD 32 direct, submit each");
+    expect(labels).toContain("randread 4K QD 32 direct, fixed+files, submit each");
     for (const qd of [1, 32]) {
       for (const v of ["direct", "direct, fixed", "direct, fixed+files"]) expect(labels).toContain(`randread 4K QD ${qd} ${v}`);
     }
@@ -171,7 +174,17 @@ describe("bench suites", () => {
       expect(notApplicable(fs, direct)).toBeNull(); // the child refuses (exit 2) if it cannot
       expect(notApplicable(fs, makeCase("randread", { direct: true, fixed: true }))).toMatch(/registered buffers/);
       expect(notApplicable(fs, makeCase("randread", { sqpoll: true }))).not.toBeNull();
+      expect(notApplicable(fs, makeCase("randread", { direct: true, submitEach: true }))).toMatch(/submission/);
     }
+    const each = makeCase("randread", { direct: true, submitEach: true });
+    expect(notApplicable("batch", each)).toBeNull();
+    expect(notApplicable("c", each)).toBeNull();
+    expect(notApplicable("fio", each)).toBeNull();
+    expect(notApplicable("promise", each)).toMatch(/event-loop turn/);
+    expect(makeCase("nop", { submitEach: true }).submitEach).toBe(false);
+    expect(parseOptions(["--workload", "randread", "--direct", "--submit-each"]).cases[0]).toMatchObject({ direct: true, submitEach: true });
+    expect(() => parseOptions(["--workload", "nop", "--submit-each"])).toThrow(/--submit-each does not apply to --workload nop/);
+    expect(() => parseOptions(["--workload", "randread", "--submit-each", "--sqpoll"])).toThrow(/--submit-each and --sqpoll/);
     expect(runnersFor(["fio", "batch", "c"], ["bun", "deno"]).map((r) => r.key)).toEqual(["c", "bun-batch", "deno-batch", "fio"]);
   });
 });

@@ -201,6 +201,34 @@ describe.each(ringConfigs)("Ring ($name)", ({ options }) => {
     closeSync(fd);
   });
 
+  it("batch API: prepFsync with IOSQE_IO_DRAIN completes after the writes before it", () => {
+    const path = join(tmp.dir, "batch-fsync.bin");
+    const fd = openSync(path, "w+");
+    const chunks = [random(4096, 11), random(4096, 12), random(4096, 13)];
+    chunks.forEach((c, i) => expect(ring.prepWrite(fd, ring.addressOf(c), c.length, i * 4096, i)).toBe(true));
+    expect(ring.prepFsync(fd, uring.IORING_FSYNC_DATASYNC, 99, uring.IOSQE_IO_DRAIN)).toBe(true);
+    ring.submitAndWait(4);
+    const order: [number, number][] = [];
+    while (order.length < 4) {
+      ring.reap((ud, res) => order.push([ud, res]));
+      if (order.length < 4) ring.submitAndWait(1);
+    }
+    // DRAIN: the fsync starts only once the three writes have completed, so its completion is last.
+    expect(order[3]).toEqual([99, 0]);
+    expect(order.slice(0, 3).map(([ud]) => ud).sort()).toEqual([0, 1, 2]);
+    for (const [, res] of order.slice(0, 3)) expect(res).toBe(4096);
+    expect(new Uint8Array(readFileSync(path))).toEqual(new Uint8Array([...chunks[0], ...chunks[1], ...chunks[2]]));
+    closeSync(fd);
+  });
+
+  it("batch API: prepFsync refuses SQE flags it cannot honour and bad fds", () => {
+    expect(() => ring.prepFsync(0, 0, 0, uring.IOSQE_CQE_SKIP_SUCCESS)).toThrow(/prepFsync\(\): sqeFlags 0x40/);
+    expect(() => ring.prepFsync(0, 0, 0, uring.IOSQE_FIXED_FILE)).toThrow(RangeError);
+    expect(() => ring.prepFsync(-1)).toThrow(/prepFsync\(\).*fd/);
+    expect(() => ring.prepFsync(0, -1)).toThrow(/prepFsync\(\).*fsyncFlags/);
+    expect(ring.sqSpaceLeft()).toBe(ring.entries); // nothing was queued
+  });
+
   it("batch API: submitAndWait honours its timeout", () => {
     const t0 = performance.now();
     expect(ring.submitAndWait(1, 20)).toBe(0);

@@ -164,8 +164,8 @@ int32_t us_getsockname(int32_t fd, void *addr, uint32_t len);
  * uint64 to out (8 bytes).
  * us_buf_free: munmap (munlock is implied).
  *
- * us_pool_alloc: an anonymous mapping of size bytes (rounded up to align)
- * starting at a multiple of align (a power of two up to 2 MiB; below the
+ * us_pool_alloc: an anonymous mapping of size bytes (rounded up to the page
+ * size) starting at a multiple of align (a power of two up to 2 MiB; below the
  * page size it means the page size), for a buffer pool. flags say what to
  * try, in this order: US_BUF_HUGE a MAP_HUGETLB 2 MiB mapping (length
  * rounded up to 2 MiB); if that fails and US_BUF_THP is set, or with

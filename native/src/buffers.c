@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -33,6 +34,16 @@ static uint64_t round_up(uint64_t size, uint64_t align)
 	if (size == 0 || size > INT64_MAX || size > UINT64_MAX - (align - 1))
 		return 0;
 	return (size + align - 1) & ~(align - 1);
+}
+
+/*
+ * mlock(2) as a raw syscall: AddressSanitizer (and any other interposer)
+ * may replace libc's mlock with a no-op that returns 0, and US_BUF_LOCK
+ * must then still lock, or fail with the kernel's ENOMEM / EPERM.
+ */
+static int lock_range(void *p, size_t len)
+{
+	return (int)syscall(__NR_mlock, p, len);
 }
 
 static uint64_t page_size(void)
@@ -66,7 +77,7 @@ US_API int32_t us_buf_alloc(uint64_t size, uint32_t flags, void *out)
 	if (p == MAP_FAILED)
 		return -errno;
 	if (((flags & US_BUF_THP) && madvise(p, (size_t)len, MADV_HUGEPAGE) < 0) ||
-	    ((flags & US_BUF_LOCK) && mlock(p, (size_t)len) < 0)) {
+	    ((flags & US_BUF_LOCK) && lock_range(p, (size_t)len) < 0)) {
 		err = errno;
 		munmap(p, (size_t)len);
 		return -err;
@@ -257,7 +268,11 @@ US_API int32_t us_pool_alloc(uint64_t size, uint64_t align, uint32_t flags, void
 		return -EINVAL;
 	if (align < page)
 		align = page;
-	len = round_up(size, align);
+	/*
+	 * Only the start is aligned; the length is page-rounded, the rounding
+	 * us_buf_free(addr, size) applies, so free unmaps exactly this.
+	 */
+	len = round_up(size, page);
 	if (!len || len > SIZE_MAX)
 		return -EINVAL;
 
@@ -289,7 +304,7 @@ US_API int32_t us_pool_alloc(uint64_t size, uint64_t align, uint32_t flags, void
 				 (flags & US_BUF_THP) && madvise(p, (size_t)len, MADV_HUGEPAGE) == 0))
 			got |= US_BUF_THP;
 	}
-	if ((flags & US_BUF_LOCK) && mlock(p, (size_t)len) < 0) {
+	if ((flags & US_BUF_LOCK) && lock_range(p, (size_t)len) < 0) {
 		err = errno;
 		munmap(p, (size_t)len);
 		return -err;

@@ -102,6 +102,9 @@ export function skip(ctx: TestContext, reason: string): never {
  * of this runtime under `ulimit -l kib` and, as root, without CAP_IPC_LOCK
  * (which would bypass the limit); body's last line should print JSON.
  * Skips the test when setpriv(1) is missing. Returns the parsed last line.
+ * The child keeps CAP_SYS_ADMIN, so test/restricted.test.ts setting
+ * kernel.io_uring_disabled = 1 cannot affect it; a child without it must
+ * start through nonRootCommand() in test/restricted/nonroot.ts.
  */
 export function runUnderMemlockLimit(ctx: TestContext, kib: number, body: string[]): Record<string, unknown> {
   const root = process.getuid?.() === 0;
