@@ -5,7 +5,7 @@
 //
 // The child protocol: flags `--workload W --bs N --qd N --batch N [--direct]
 // [--fixed] [--files] [--sqpoll] [--file PATH] [--duration-ms N]
-// [--warmup-ms N] [--latency] [--fsync-every N] [--read-pct N]`, plus
+// [--warmup-ms N] [--latency] [--fsync-every N] [--read-pct N] [--compat LIST]`, plus
 // `--impl batch|promise|fs-sync|fs-async|native-file` for the JS child;
 // output `{ impl, runtime, workload, bs, qd, batch, direct, fixed, files,
 // sqpoll, ops, seconds, bytes, cpuUserUs, cpuSysUs, latency: { p50Ns,
@@ -34,6 +34,8 @@ export interface RunEnv {
   writeFile: string | null;
   durationMs: number;
   warmupMs: number;
+  /** --compat, passed to the ring implementations (batch, promise) only. */
+  compat?: string | null;
 }
 
 export type Command = { cmd: string; args: string[] };
@@ -68,6 +70,7 @@ export function childArgs(runner: Runner, c: Case, env: RunEnv): Built {
   if (c.fixed) args.push("--fixed");
   if (c.files) args.push("--files");
   if (c.sqpoll) args.push("--sqpoll");
+  if (env.compat && (runner.impl === "batch" || runner.impl === "promise")) args.push("--compat", env.compat);
   if (c.submitEach) args.push("--submit-each");
   if (c.fsyncEvery > 0) args.push("--fsync-every", `${c.fsyncEvery}`);
   if (c.workload === "mixed") args.push("--read-pct", `${c.readPct}`);

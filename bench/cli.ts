@@ -152,7 +152,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const directReason = needsDisk && readFile !== null ? directUnusable(readFile) : null;
 
     // ---- plans ---------------------------------------------------------------------------
-    const env: RunEnv = { programs, readFile, writeFile, durationMs: opts.durationMs, warmupMs: opts.warmupMs };
+    const env: RunEnv = { programs, readFile, writeFile, durationMs: opts.durationMs, warmupMs: opts.warmupMs, compat: opts.compat };
     const skipped: Skip[] = [];
     const plans: Plan[] = opts.cases.map((c) => {
       const plan: Plan = { case: c, runners: [], skipped: [] };
@@ -228,6 +228,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       durationMs: opts.durationMs,
       warmupMs: opts.warmupMs,
       suite: opts.custom ? "custom" : opts.suite,
+      compat: opts.compat,
       file: opts.file === null ? (readFile === null ? null : `a ${DEFAULT_FILE_SIZE >> 20} MiB temp file`) : readFile,
       date: new Date().toISOString().slice(0, 10),
     };

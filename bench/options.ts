@@ -2,6 +2,7 @@
 // parseArgs, which Bun and Deno implement too), validated into Options.
 // Pure: a bad option throws a UsageError naming it; nothing is run.
 import { parseArgs } from "node:util";
+import { compatEnvName, parseCompatEnv } from "../core/compat.ts";
 import type { Case, Impl, JsRuntime, Workload } from "./types.ts";
 import { IMPLS, WORKLOADS } from "./types.ts";
 import { customCases, isWrite, type Suite, SUITE_DEFAULTS, SUITES, suiteCases } from "./suites.ts";
@@ -28,6 +29,8 @@ export interface Options {
   pin: boolean;
   /** The CPU to pin to (default: the last one). */
   cpu: number | null;
+  /** Kernel features the JS rings go without (URINGSHIM_COMPAT syntax, normalised), or null. */
+  compat: string | null;
   help: boolean;
 }
 
@@ -46,6 +49,9 @@ export const USAGE = `usage: uringshim-bench [options]   (bun bench/cli.ts … |
   --sqpoll                   IORING_SETUP_SQPOLL (such runs are never pinned)
   --submit-each              one io_uring_enter per request as it is prepared, as fio does
                              (C and the batch API; default: the enter that waits submits)
+  --compat LIST              the JS rings (batch, promise) go without these kernel features and take
+                             their fallbacks: no-no-mmap, no-query, no-single-issuer, no-registered-ring,
+                             no-clone-buffers, no-fixed-vectored, or all (URINGSHIM_COMPAT's syntax)
   --fsync-every N            write workloads: fsync after every N writes
   --read-pct N               mixed: percentage of reads (default 70)
   --duration TIME            timed part of each run: 500, 500ms, 2s (quick 300ms, full 1s)
@@ -73,6 +79,7 @@ const CONFIG = {
   "registered-files": { type: "boolean" },
   sqpoll: { type: "boolean" },
   "submit-each": { type: "boolean" },
+  compat: { type: "string" },
   "fsync-every": { type: "string" },
   "read-pct": { type: "string" },
   duration: { type: "string" },
@@ -213,6 +220,15 @@ export function parseOptions(argv: readonly string[]): Options {
     throw new UsageError(`--chart writes an SVG file: give a name ending in .svg, got "${values.chart}"`);
   }
   const cpu = values.cpu === undefined ? null : parseCount("cpu", values.cpu, true);
+  let compat: string | null = null;
+  if (values.compat !== undefined) {
+    try {
+      compat = [...parseCompatEnv(values.compat)].map(compatEnvName).join(",");
+    } catch (e) {
+      throw new UsageError(`--compat: ${(e as Error).message.replace(/^URINGSHIM_COMPAT: /, "")}`);
+    }
+    if (compat === "") throw new UsageError("--compat takes a comma list of features to go without, got nothing");
+  }
   if (cpu !== null && values["no-pin"]) throw new UsageError("--cpu picks the CPU to pin to, but --no-pin turns pinning off");
 
   return {
@@ -229,6 +245,7 @@ export function parseOptions(argv: readonly string[]): Options {
     chart: values.chart ?? null,
     pin: !values["no-pin"],
     cpu,
+    compat,
     help: values.help ?? false,
   };
 }

@@ -46,6 +46,7 @@ export function headerLines(h: Header): string[] {
     `uringshim-bench: ${h.suite} · ${h.rounds} round(s) × ${h.durationMs} ms (JS runs warm up ${h.warmupMs} ms first) · implementations alternate within each round`,
     `kernel ${h.kernel} · ${h.cpu} (${h.cores} CPUs) · ${rt} · ${h.fio}`,
     h.pinNote,
+    ...(h.compat ? [`compat: the JS rings (batch, promise) ran without ${h.compat}; C and fio use every feature`] : []),
     ...(h.file ? [`data: ${h.file}${h.disk ? ` (${h.disk})` : ""}`] : []),
   ];
 }

@@ -37,6 +37,8 @@ export interface Options {
   fsyncEvery: number;
   /** mixed: percentage of reads (the rest are writes). */
   readPct: number;
+  /** Kernel features the ring goes without (URINGSHIM_COMPAT syntax); "" for none. */
+  compat: string;
 }
 
 export function exit(code: number): never {
@@ -273,6 +275,7 @@ export function resultLine(o: Options, r: RunResult, latency: LatencySummary | n
     verified,
     ...(nop ? {} : { verifiedBuffers: r.verifiedBuffers }),
     mode: r.mode,
+    ...(o.compat ? { compat: o.compat } : {}),
     opsPerSec: Number((r.seconds > 0 ? r.ops / r.seconds : 0).toFixed(1)),
     cpuUsPerOp: r.ops > 0 ? Number((cpu / r.ops).toFixed(3)) : 0,
     ...(nop ? {} : {

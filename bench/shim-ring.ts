@@ -14,7 +14,11 @@ type FixedFile = import("../runtime-bun/mod.ts").FixedFile;
 
 /** ref-bench: ring_init(entries, 2 * entries, sqpoll) with SINGLE_ISSUER and, unless SQPOLL, COOP_TASKRUN (Ring.open()'s default). */
 export function openRing(mod: Mod, o: Options): Ring {
-  const ring = mod.Ring.open({ entries: o.entries, cqEntries: 2 * o.entries, singleIssuer: true, ...(o.sqpoll ? { sqpoll: true } : {}) });
+  // --compat: the features turned off, each as { feature: false }.
+  const compat = Object.fromEntries([...mod.parseCompatEnv(o.compat)].map((f) => [f, false]));
+  const ring = mod.Ring.open({
+    entries: o.entries, cqEntries: 2 * o.entries, singleIssuer: true, compat, ...(o.sqpoll ? { sqpoll: true } : {}),
+  });
   if (ring.entries !== o.entries) fail(`entries must be a power of two (ring has ${ring.entries})`);
   return ring;
 }

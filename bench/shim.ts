@@ -9,6 +9,7 @@
 //   --entries N --direct --fixed --files --sqpoll --huge --latency --verify
 //   --submit-each (batch: one enter per request as it is prepared)
 //   --fsync-every N (writes) --read-pct N (mixed, default 50)
+//   --compat LIST (batch, promise: kernel features the ring goes without, URINGSHIM_COMPAT's syntax)
 //   --selftest (the offsets' uint32 halves against BigInt), --print-plan K
 //
 // Exit 0 with the line; 1 when the run fails (message on stderr); 2 for a
@@ -25,6 +26,7 @@
 // starts.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { parseCompatEnv } from "../core/compat.ts";
 import { Histogram } from "./histogram.ts";
 import { fillPattern, holdsPattern } from "./pattern.mjs";
 import {
@@ -38,7 +40,7 @@ const USAGE = "usage: shim.ts --impl batch|promise|fs-sync|fs-async|native-file\
   "  --workload nop|randread|seqread|randwrite|seqwrite|mixed [--bs N] [--qd N] [--batch N] [--file PATH]\n" +
   "  [--duration-ms N] [--warmup-ms N] [--entries N] [--direct] [--fixed] [--files] [--sqpoll] [--huge]\n" +
   "  [--submit-each]\n" +
-  "  [--latency] [--verify] [--fsync-every N] [--read-pct N] | --selftest | --print-plan K";
+  "  [--latency] [--verify] [--fsync-every N] [--read-pct N] [--compat LIST] | --selftest | --print-plan K";
 
 const argv: string[] = isBun
   ? (globalThis as unknown as { Bun: { argv: string[] } }).Bun.argv.slice(2)
@@ -63,6 +65,7 @@ try {
       "fsync-every": { type: "string", default: "0" },
       "read-pct": { type: "string" },
       "print-plan": { type: "string" },
+      compat: { type: "string", default: "" },
       direct: { type: "boolean", default: false },
       sqpoll: { type: "boolean", default: false },
       "submit-each": { type: "boolean", default: false },
@@ -132,7 +135,14 @@ const o: Options = {
   verify: values.verify as boolean,
   fsyncEvery: num("fsync-every"),
   readPct: values["read-pct"] === undefined ? 50 : num("read-pct"),
+  compat: values.compat as string,
 };
+try {
+  parseCompatEnv(o.compat);
+} catch (e) {
+  refuse(`--compat: ${(e as Error).message}`);
+}
+if (o.compat && !(o.impl === "batch" || o.impl === "promise")) refuse(`--compat is for the ring (batch, promise), not ${o.impl}`);
 const nop = o.workload === "nop";
 const ringImpl = o.impl === "batch" || o.impl === "promise";
 const plan = values["print-plan"] === undefined ? 0 : num("print-plan");

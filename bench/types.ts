@@ -113,6 +113,8 @@ export interface Header {
   durationMs: number;
   warmupMs: number;
   suite: string;
+  /** --compat: the kernel features the JS rings went without. */
+  compat?: string | null;
   file: string | null;
   date: string;
 }

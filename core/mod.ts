@@ -4,6 +4,10 @@ export {
   Ring, type Accepted, type BatchCallback, type OpenHow, type Received, type RingMessage, type RingOptions, type WaitidInfo,
 } from "./ring.ts";
 export { BufferRing } from "./buffer-ring.ts";
+export {
+  COMPAT_ENV, COMPAT_FEATURES, compatEnvName, parseCompatEnv, type CompatFeature, type CompatOptions, type CompatReasons, type RingCompat,
+} from "./compat.ts";
+export { REGISTER_OPS, type RestrictionOptions, type Restrictions } from "./restrictions.ts";
 export type { ReceivedChunk } from "./ring-net.ts";
 export {
   connect, Connection, type ConnectionHandler, type ConnectOptions, DEFAULT_SERVER_BUFFERS, serve, Server, type ServeOptions,

@@ -30,6 +30,8 @@ export interface Native {
   mmapRings(ringFd: number, params: number, shadow: number, ctx: number): number;
   mmapEnter(ctx: number, minComplete: number, flags: number, timeoutNs: number): number;
   munmapRings(ctx: number): number;
+  /** us_mmap_set_enter_fd: later mmapEnter calls enter with enterFd and enterFlags (a registered ring index). */
+  mmapSetEnterFd(ctx: number, enterFd: number, enterFlags: number): number;
   eventfd(initval: number, nonblock: boolean): number;
   eventfdWrite(eventFd: number, value: number): number;
   bufAlloc(size: number, flags: number, out: number): number;

@@ -7,6 +7,8 @@ import { IORING_CQE_F_MORE } from "./cqe.ts";
 import { ECANCELED, type UringError } from "./errors.ts";
 import { type CqeSink, type Op, opError } from "./ops.ts";
 
+const CANCEL_RETRY_MS = 1;
+
 function noop(): void {}
 
 /** An item hook's answer for a CQE that yields nothing (end of file). */
@@ -133,7 +135,7 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
     if (!this.#ended) {
       if (!this.#stopping) {
         this.#stopping = true;
-        if (this.op !== undefined) cancelled = this.hooks.cancel(this.op).then(noop, noop);
+        if (this.op !== undefined) cancelled = this.#cancelUntilEnded();
       }
       await new Promise<void>((resolve) => this.#endWaiters.push(resolve));
     }
@@ -143,6 +145,27 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
     await this.#cleanedUp;
     this.#pump();
     return { value: undefined, done: true };
+  }
+
+  /**
+   * Cancels the request until its final CQE is on its way. A multishot
+   * request between two CQEs can be off the kernel's lists (a multishot
+   * timer from firing until its task work re-arms it, which SQPOLL under
+   * load delays): the cancel then finds nothing (ENOENT) or a firing timer
+   * (EALREADY), and asked once the request would run on, return() waiting
+   * for it forever.
+   */
+  async #cancelUntilEnded(): Promise<void> {
+    while (!this.#ended && this.op !== undefined) {
+      try {
+        await this.hooks.cancel(this.op);
+        return; // found: its final CQE follows
+      } catch (e) {
+        const code = (e as UringError).code;
+        if (code !== "ENOENT" && code !== "EALREADY") return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, CANCEL_RETRY_MS));
+    }
   }
 
   #discardPending(): void {

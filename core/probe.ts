@@ -385,17 +385,20 @@ function fromQuery(
 }
 
 let cached: Probe | undefined;
+let cachedWithoutQuery: Probe | undefined;
 
 /**
  * The running kernel's Probe through the bound runtime adapter. The
- * "auto" answer is cached for the process (the kernel does not change
- * under it); `ringFd` only saves setting up a temporary ring the first
- * time.
+ * "auto" answer, and "probe" without a ringFd (what rings opened with
+ * compat query: false use), are cached for the process (the kernel does
+ * not change under it); `ringFd` only saves setting up a temporary ring
+ * the first time.
  */
 export function probe(options: ProbeOptions = {}): Probe {
   const o = checkOptions("probe", options) as ProbeOptions;
   if (o.ringFd !== undefined) checkFd("probe", o.ringFd, "options.ringFd");
   if (o.features !== undefined) checkU32("probe", "options.features", o.features);
+  if (o.method === "probe" && o.ringFd === undefined) return (cachedWithoutQuery ??= probeKernel(getNative(), o));
   if ((o.method ?? "auto") !== "auto") return probeKernel(getNative(), o);
   return (cached ??= probeKernel(getNative(), o));
 }

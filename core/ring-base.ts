@@ -9,6 +9,7 @@ import {
   IOSQE_CQE_SKIP_SUCCESS, IOSQE_FIXED_FILE, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
 } from "./constants.ts";
 import { IORING_CQE_F_MORE } from "./cqe.ts";
+import { ERRNO_BY_NAME } from "./errno.ts";
 import { closedError, EAGAIN, EBUSY, ECANCELED, EINVAL, EOPNOTSUPP, ETIME, UringError, uringError } from "./errors.ts";
 import type { Native, Waiter } from "./native.ts";
 import { MultishotStream } from "./op-stream.ts";
@@ -36,6 +37,7 @@ export interface RingMessage {
 }
 
 const CLOSE_DEADLINE_MS = 10_000;
+const EBADFD = ERRNO_BY_NAME.EBADFD; // what the kernel answers io_uring_enter on a disabled ring
 // While ops are in flight a timer also reaps this often: a safety net for a
 // wake-up lost in the race between re-enabling eventfd notifications and a
 // completion posted at that instant. It also keeps the process alive.
@@ -360,6 +362,7 @@ export class RingBase implements Disposable {
 
   #enqueue(op: Op): void {
     if (this.#supported[op.spec.opcode] === 0) op.error = this.#unsupported(op.spec);
+    else if (this.#core.disabled) op.error = uringError(op.spec.name, -EBADFD, "the ring is disabled until ring.enableRings()");
     this.#queue.push(op);
     if (!this.#flushQueued) {
       this.#flushQueued = true;

@@ -2,8 +2,8 @@
 // holds the rings (IORING_SETUP_NO_MMAP) or a shadow of kernel-mapped rings
 // (mmap mode), the ring fd, and the submit/reap primitives both APIs share.
 import {
-  IORING_ENTER_GETEVENTS, IORING_ENTER_SQ_WAKEUP, IORING_SETUP_CQSIZE, IORING_SETUP_NO_MMAP,
-  IORING_SETUP_NO_SQARRAY, IORING_SETUP_SQPOLL, IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP,
+  IORING_ENTER_GETEVENTS, IORING_ENTER_REGISTERED_RING, IORING_ENTER_SQ_WAKEUP, IORING_SETUP_CQSIZE, IORING_SETUP_NO_MMAP,
+  IORING_SETUP_NO_SQARRAY, IORING_SETUP_R_DISABLED, IORING_SETUP_SQPOLL, IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP,
 } from "./constants.ts";
 import { EFAULT, EINVAL, uringError } from "./errors.ts";
 import type { Native } from "./native.ts";
@@ -26,6 +26,9 @@ const WASM_PAGE = 65536;
 const P_SQ_ENTRIES = 0;
 const P_CQ_ENTRIES = 4;
 const P_FEATURES = 20;
+const IORING_REGISTER_ENABLE_RINGS = 12;
+const IORING_REGISTER_RING_FDS = 20;
+const IORING_UNREGISTER_RING_FDS = 21;
 
 export class RingCore {
   /** Where reap() writes completions: cqeWords int32 per CQE (see reap). */
@@ -33,6 +36,17 @@ export class RingCore {
   /** int32 words per completion: 8 on an IORING_SETUP_CQE32 ring, else 4. */
   readonly cqeWords: 4 | 8;
   #closed = false;
+  /** IORING_SETUP_R_DISABLED and not yet enabled: the kernel refuses to enter (EBADFD). */
+  #disabled: boolean;
+  /**
+   * What io_uring_enter is given: the ring fd, or the index registered with
+   * IORING_REGISTER_RING_FDS (then #enterFlags has IORING_ENTER_REGISTERED_RING).
+   * Registered indices belong to the thread that registered them: this one,
+   * the only thread that enters (the waiter threads only read the eventfd).
+   */
+  #enterFd: number;
+  #enterFlags = 0;
+  #ringIndex = -1;
 
   private constructor(
     readonly native: Native,
@@ -49,6 +63,8 @@ export class RingCore {
     // ringLayout() chose the stride from the same setup flags (IORING_SETUP_CQE32).
     this.cqeWords = wasm.completionWords.value === 8 ? 8 : 4;
     this.completions = new Int32Array(memory.buffer, wasm.completionsAt(), wasm.completionCapacity.value * this.cqeWords);
+    this.#disabled = (setupFlags & IORING_SETUP_R_DISABLED) !== 0;
+    this.#enterFd = fd;
   }
 
   /** Sets up a ring, preferring NO_MMAP and NO_SQARRAY, falling back as the kernel requires. */
@@ -112,6 +128,58 @@ export class RingCore {
     return (this.setupFlags & IORING_SETUP_SQPOLL) !== 0;
   }
 
+  /** Set up with IORING_SETUP_R_DISABLED and not enabled yet. */
+  get disabled(): boolean {
+    return this.#disabled;
+  }
+
+  /** IORING_REGISTER_ENABLE_RINGS: 0 or -errno. On a SINGLE_ISSUER ring the calling thread becomes the submitter. */
+  enable(): number {
+    const res = this.native.register(this.fd, IORING_REGISTER_ENABLE_RINGS, 0, 0);
+    if (res >= 0) this.#disabled = false;
+    return res;
+  }
+
+  /** The registered ring index io_uring_enter uses, or -1 (the ring fd). */
+  get registeredIndex(): number {
+    return this.#ringIndex;
+  }
+
+  /**
+   * IORING_REGISTER_RING_FDS (5.18+): registers the ring fd in this
+   * thread's table (16 slots per thread) and enters by that index from now
+   * on, saving the kernel an fget/fput per io_uring_enter. Returns the
+   * index, or -errno (EBUSY: the thread's table is full) leaving the ring
+   * on its fd.
+   */
+  registerRing(): number {
+    // struct io_uring_rsrc_update { u32 offset; u32 resv; u64 data; }: offset -1 = any free slot.
+    const up = new DataView(new ArrayBuffer(16));
+    up.setUint32(0, 0xffff_ffff, true);
+    up.setBigUint64(8, BigInt(this.fd), true);
+    const res = this.native.register(this.fd, IORING_REGISTER_RING_FDS, this.native.addressOf(up), 1);
+    if (res < 0) return res;
+    if (res !== 1) return -EINVAL;
+    const index = up.getUint32(0, true);
+    if (this.mode === "mmap") {
+      const set = this.native.mmapSetEnterFd(this.base + this.wasm.MMAP_CTX_AT.value, index, IORING_ENTER_REGISTERED_RING);
+      if (set < 0) {
+        this.#unregisterRing(index);
+        return set;
+      }
+    }
+    this.#ringIndex = index;
+    this.#enterFd = index;
+    this.#enterFlags = IORING_ENTER_REGISTERED_RING;
+    return index;
+  }
+
+  #unregisterRing(index: number): void {
+    const up = new DataView(new ArrayBuffer(16));
+    up.setUint32(0, index, true);
+    this.native.register(this.fd, IORING_UNREGISTER_RING_FDS, this.native.addressOf(up), 1);
+  }
+
   /**
    * Publishes queued SQEs and enters the kernel when there is something to
    * do: SQEs to submit, completions to wait for, or overflowed CQEs to
@@ -133,15 +201,17 @@ export class RingCore {
       // Like liburing, report the SQEs published as submitted.
       if (toSubmit > 0 && sqFlags & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
       if (flags === 0) return toSubmit;
+      flags |= this.#enterFlags;
       const res = timeoutNs >= 0
-        ? this.native.enterTimeout(this.fd, 0, minComplete, flags, timeoutNs)
-        : this.native.enter(this.fd, 0, minComplete, flags);
+        ? this.native.enterTimeout(this.#enterFd, 0, minComplete, flags, timeoutNs)
+        : this.native.enter(this.#enterFd, 0, minComplete, flags);
       return res < 0 ? res : toSubmit;
     } else if (toSubmit === 0 && flags === 0) {
       return 0;
     }
-    if (timeoutNs >= 0) return this.native.enterTimeout(this.fd, toSubmit, minComplete, flags, timeoutNs);
-    return this.native.enter(this.fd, toSubmit, minComplete, flags);
+    flags |= this.#enterFlags;
+    if (timeoutNs >= 0) return this.native.enterTimeout(this.#enterFd, toSubmit, minComplete, flags, timeoutNs);
+    return this.native.enter(this.#enterFd, toSubmit, minComplete, flags);
   }
 
   /**
@@ -181,6 +251,9 @@ export class RingCore {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // The thread's table holds a reference to the ring file: without this the
+    // ring would outlive close() until the thread exits.
+    if (this.#ringIndex >= 0) this.#unregisterRing(this.#ringIndex);
     if (this.mode === "mmap") this.native.munmapRings(this.base + this.wasm.MMAP_CTX_AT.value);
     this.native.close(this.fd);
   }

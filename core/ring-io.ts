@@ -60,6 +60,16 @@ const spec = {
     name: "writevFixed", opcode: opcodeOf("writevFixed"),
     prep: (w, sqe, op) => w.prepWritevFixed(sqe, op.fd, op.addr, op.len, op.off, op.flags, op.arg),
   },
+  // Without READV_FIXED/WRITEV_FIXED (6.15): plain vectored I/O over the same
+  // pool memory. Same result, but the kernel maps the pages per request.
+  readvFixedFallback: {
+    name: "readvFixed", opcode: opcodeOf("readv"),
+    prep: (w, sqe, op) => w.prepReadv2(sqe, op.fd, op.addr, op.len, op.off, op.flags),
+  },
+  writevFixedFallback: {
+    name: "writevFixed", opcode: opcodeOf("writev"),
+    prep: (w, sqe, op) => w.prepWritev2(sqe, op.fd, op.addr, op.len, op.off, op.flags),
+  },
   fsync: { name: "fsync", opcode: opcodeOf("fsync"), prep: (w, sqe, op) => w.prepFsync(sqe, op.fd, op.flags), value: noValue },
   syncFileRange: {
     name: "syncFileRange", opcode: opcodeOf("syncFileRange"),
@@ -262,18 +272,20 @@ export class RingIo extends RingRegistered {
   /**
    * IORING_OP_READV_FIXED (6.15+): scatters into parts of a registered pool's
    * buffers ({ index, offset, length } each). Resolves with the bytes read.
+   * Without it (ring.compat.fixedVectored false) the same iovecs go out as
+   * IORING_OP_READV: same result, pages mapped per request.
    */
   readvFixed(
     fd: number | FixedFile, pool: BufferPool, parts: FixedPart[], position: number | bigint = -1, flags = 0,
   ): Promise<number> {
-    return this.#rwvFixed("readvFixed", spec.readvFixed, fd, pool, parts, position, flags);
+    return this.#rwvFixed("readvFixed", this.fixedVectored ? spec.readvFixed : spec.readvFixedFallback, fd, pool, parts, position, flags);
   }
 
   /** IORING_OP_WRITEV_FIXED (6.15+): gathers parts of a registered pool's buffers; see readvFixed. */
   writevFixed(
     fd: number | FixedFile, pool: BufferPool, parts: FixedPart[], position: number | bigint = -1, flags = 0,
   ): Promise<number> {
-    return this.#rwvFixed("writevFixed", spec.writevFixed, fd, pool, parts, position, flags);
+    return this.#rwvFixed("writevFixed", this.fixedVectored ? spec.writevFixed : spec.writevFixedFallback, fd, pool, parts, position, flags);
   }
 
   #rwvFixed(
@@ -282,8 +294,9 @@ export class RingIo extends RingRegistered {
     this.check(fn);
     const file = this.fileArg(fn, fd);
     const pool = this.#openPool(fn, target);
-    const { slot, base } = this.fixedTarget(pool, file);
+    const { slot, base: fixedBase } = this.fixedTarget(pool, file);
     if (slot < 0) throw new TypeError(`${fn}(): the pool is not registered on this ring (registerBuffers(pool))`);
+    const base = this.fixedVectored ? fixedBase : 0; // the fallback addresses host memory
     if (!Array.isArray(parts) || parts.length === 0 || parts.length > 1024) {
       throw new RangeError(`${fn}(): parts must be an array of 1 to 1024 { index, offset?, length? }`);
     }

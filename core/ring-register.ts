@@ -5,6 +5,7 @@
 // any more, and only then does the ring let go of the memory. Releasing a
 // BufferPool (pool.close()) waits for exactly that.
 import { BufferPool, type SharedPoolDescriptor } from "./buffer-pool.ts";
+import { COMPAT_FEATURES, type CompatReasons, type RingCompat } from "./compat.ts";
 import { dmabufRegistration } from "./dmabuf.ts";
 import { encodeRegbufDesc, encodeRsrcUpdate2, IO_REGBUF_TYPE_DMABUF, IORING_RSRC_UPDATE_EXTENDED } from "./dmabuf-probe.ts";
 import { IORING_SETUP_SINGLE_ISSUER } from "./constants.ts";
@@ -73,6 +74,27 @@ export class RingRegistered extends RingBase {
   #nextTag = 1;
   /** The fixed-file table's size, undefined when none is registered. */
   #files: number | undefined;
+  #compat: RingCompat = Object.freeze(Object.fromEntries(COMPAT_FEATURES.map((f) => [f, true]))) as RingCompat;
+  #compatReasons: CompatReasons = Object.freeze({});
+
+  /** Ring.open records what the ring ended up using, once: per feature why not, or undefined (used). */
+  protected initCompat(why: CompatReasons): void {
+    this.#compat = Object.freeze(Object.fromEntries(COMPAT_FEATURES.map((f) => [f, why[f] === undefined]))) as RingCompat;
+    this.#compatReasons = Object.freeze(Object.fromEntries(COMPAT_FEATURES.flatMap((f) => (why[f] === undefined ? [] : [[f, why[f]]]))));
+  }
+
+  /**
+   * The kernel features this ring uses (true) or goes without (false: it
+   * takes the fallback, see Ring.open's options.compat).
+   */
+  get compat(): RingCompat {
+    return this.#compat;
+  }
+
+  /** For each feature this ring goes without, why: the kernel lacks it, options.compat, URINGSHIM_COMPAT, … */
+  get compatReasons(): CompatReasons {
+    return this.#compatReasons;
+  }
 
   // ---- fixed buffers ------------------------------------------------------
 
@@ -336,6 +358,10 @@ export class RingRegistered extends RingBase {
     if (this.#buffers !== undefined && !replace) {
       throw new TypeError("cloneBuffersFrom(): this ring already has a buffer table; pass { replace: true } or unregisterBuffers() first");
     }
+    if (!this.#compat.cloneBuffers) {
+      this.#registerAgain(srcEntries.slice(srcOff, srcOff + nr), dstOff);
+      return;
+    }
     // struct io_uring_clone_buffers { u32 src_fd; u32 flags; u32 src_off; u32 dst_off; u32 nr; u32 pad[3]; }
     const arg = new Uint32Array(new ArrayBuffer(32));
     arg[0] = srcFd;
@@ -356,6 +382,37 @@ export class RingRegistered extends RingBase {
     }
     this.#buffers = table;
     this.#hold(added);
+  }
+
+  /**
+   * cloneBuffersFrom() without IORING_REGISTER_CLONE_BUFFERS: the same
+   * memory registered again into this ring's table, slot by slot. Same
+   * addresses and table layout, so readFixed() works as on a clone; but the
+   * pages are pinned (and charged to RLIMIT_MEMLOCK) once more, and a
+   * slot's tag is this ring's own.
+   */
+  #registerAgain(sources: (BufferPool | Uint8Array | undefined)[], dstOff: number): void {
+    const end = dstOff + sources.length;
+    let carried: (BufferPool | Uint8Array | undefined)[] = [];
+    if (this.#buffers !== undefined && this.#buffers.length < end) {
+      // A clone grows the table; a registered table cannot grow, so it is
+      // registered anew, larger, with what it held (dma-buf slots aside).
+      carried = this.#buffers.map((e) => (e?.target === undefined ? e?.source : undefined));
+      this.unregisterBuffers();
+    }
+    if (this.#buffers === undefined) this.registerBuffers({ sparse: Math.max(end, carried.length) });
+    carried.forEach((src, i) => {
+      if (src !== undefined && (i < dstOff || i >= end)) this.updateBuffers(i, src instanceof Uint8Array ? [src] : src);
+    });
+    sources.forEach((src, i) => {
+      if (src !== undefined) this.updateBuffers(dstOff + i, src instanceof Uint8Array ? [src] : src);
+      else if (this.#buffers![dstOff + i] !== undefined) this.updateBuffers(dstOff + i, { sparse: 1 });
+    });
+  }
+
+  /** readvFixed()/writevFixed() use IORING_OP_READV_FIXED/WRITEV_FIXED; false: READV/WRITEV over the same memory. */
+  protected get fixedVectored(): boolean {
+    return this.#compat.fixedVectored;
   }
 
   #registerError(fn: string, res: number, entries: (BufferEntry | undefined)[]): Error {

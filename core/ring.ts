@@ -2,11 +2,12 @@
 // live in one file per family (ring-io.ts: file descriptors, ring-fs.ts:
 // paths, this file: timers, cancellation's relatives, messages between
 // rings, futexes and child processes) over the engine in ring-base.ts.
+import { type CompatOptions, compatOff, compatPlan } from "./compat.ts";
 import {
-  IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CQE32, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF, IORING_SETUP_SQE128, IORING_SETUP_SQPOLL,
-  IORING_SETUP_SUBMIT_ALL, IORING_TIMEOUT_ABS, IORING_TIMEOUT_ETIME_SUCCESS,
+  IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CQE32, IORING_SETUP_R_DISABLED, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF,
+  IORING_SETUP_SQE128, IORING_SETUP_SQPOLL, IORING_SETUP_SUBMIT_ALL, IORING_TIMEOUT_ABS, IORING_TIMEOUT_ETIME_SUCCESS,
 } from "./constants.ts";
-import { ECANCELED, ETIME } from "./errors.ts";
+import { ECANCELED, ETIME, uringError } from "./errors.ts";
 import { getNative } from "./native.ts";
 import { MultishotStream } from "./op-stream.ts";
 import {
@@ -14,7 +15,10 @@ import {
   IORING_TIMEOUT_MULTISHOT, P_PIDFD,
 } from "./op-constants.ts";
 import { noValue, opcodeOf, type OpSpec, UD_MESSAGE } from "./ops.ts";
-import { inferProbe, Probe, probe } from "./probe.ts";
+import { inferProbe, Probe, probe, probeKernel } from "./probe.ts";
+import {
+  encodeRestrictions, IORING_REGISTER_RESTRICTIONS, IORING_UNREGISTER_RING_FDS, type RestrictionOptions, type Restrictions,
+} from "./restrictions.ts";
 import { RingCore } from "./ring-core.ts";
 import { RingNet } from "./ring-net.ts";
 import { checkBits, checkBoolean, checkBuffer, checkInteger, checkOptions, checkU32 } from "./validate.ts";
@@ -44,6 +48,26 @@ export interface RingOptions {
   assumeKernel?: string;
   /** "no-mmap": rings inside WebAssembly memory (6.5+); "mmap": kernel-mapped rings plus a copy; "auto" (default) tries no-mmap first. */
   mode?: "auto" | "no-mmap" | "mmap";
+  /**
+   * Kernel features to go without ({ registeredRing: false, … }): the ring
+   * takes the fallback it takes on a kernel that lacks them (README, "Kernel
+   * features and fallbacks"). URINGSHIM_COMPAT="no-query,…" does the same
+   * for every ring of the process. ring.compat says what the ring uses.
+   */
+  compat?: CompatOptions;
+  /**
+   * IORING_REGISTER_RESTRICTIONS (5.10+): the only ops, SQE flags and
+   * register opcodes the ring may use once enabled; everything else fails
+   * with EACCES. The ring is set up disabled, restricted, and enabled at
+   * the end of open() (or by enableRings() with { disabled: true }).
+   */
+  restrictions?: RestrictionOptions;
+  /**
+   * Set the ring up disabled (IORING_SETUP_R_DISABLED): register buffers and
+   * files (which restrictions may forbid later), then ring.enableRings().
+   * Operations before that reject EBADFD.
+   */
+  disabled?: boolean;
 }
 
 /** What waitid() resolves with: the siginfo_t fields of a SIGCHLD. */
@@ -188,16 +212,84 @@ export class Ring extends RingNet {
         flags |= IORING_SETUP_SQ_AFF;
       }
     }
-    let kernel = probe();
+    const off = compatOff("Ring.open", o.compat);
+    const real = off.has("query") ? probe({ method: "probe" }) : probe();
+    let kernel = real;
     if (o.assumeKernel !== undefined) {
       if (typeof o.assumeKernel !== "string" || !/^\d+\.\d+/.test(o.assumeKernel)) {
         throw new TypeError(`Ring.open(): options.assumeKernel must be a release like "5.15", got ${String(o.assumeKernel)}`);
       }
       kernel = assumeKernel(kernel, o.assumeKernel);
     }
+    const restricted = o.restrictions === undefined ? undefined : encodeRestrictions("Ring.open", o.restrictions);
+    const disabled = checkBoolean("Ring.open", "options.disabled", o.disabled ?? false);
+    if (restricted !== undefined || disabled) flags |= IORING_SETUP_R_DISABLED;
+    const why = compatPlan(off, {
+      mode, real, kernel, singleIssuer: (flags & IORING_SETUP_SINGLE_ISSUER) !== 0,
+      mayUnregisterRing: restricted === undefined || restricted.registerOpcodes.has(IORING_UNREGISTER_RING_FDS),
+    });
+    if (why.singleIssuer !== undefined) flags &= ~IORING_SETUP_SINGLE_ISSUER;
+
     const native = getNative();
-    const core = RingCore.open(native, { sqEntries: entries, cqEntries, flags, sqThreadCpu, sqThreadIdle, mode });
-    return new Ring(core, native, kernel);
+    const core = RingCore.open(native, { sqEntries: entries, cqEntries, flags, sqThreadCpu, sqThreadIdle, mode: why.noMmap ? "mmap" : mode });
+    if (core.mode === "mmap") why.noMmap ??= "the kernel refused IORING_SETUP_NO_MMAP (6.5+; 6.5–6.9 want contiguous memory)";
+    const ring = new Ring(core, native, kernel);
+    try {
+      // Registered while the ring may still be disabled: restrictions apply from enableRings() on.
+      if (why.registeredRing === undefined) {
+        const res = core.registerRing();
+        if (res < 0) why.registeredRing = `IORING_REGISTER_RING_FDS: ${uringError("registerRing", res).code}${res === -16 ? " (this thread has 16 registered rings)" : ""}`;
+      }
+      ring.initCompat(why);
+      ring.#core = core;
+      if (restricted !== undefined) {
+        const res = native.register(core.fd, IORING_REGISTER_RESTRICTIONS, native.addressOf(restricted.table), restricted.count);
+        if (res < 0) throw uringError("Ring.open", res, "IORING_REGISTER_RESTRICTIONS (5.10+)");
+        ring.#restrictions = restricted.normalised;
+      }
+      if (!disabled && core.disabled) ring.enableRings();
+    } catch (e) {
+      ring.close();
+      throw e;
+    }
+    return ring;
+  }
+
+  #core: RingCore | undefined;
+  #restrictions: Restrictions | undefined;
+
+  /** The restrictions the ring was opened with (normalised), or undefined. */
+  get restrictions(): Restrictions | undefined {
+    return this.#restrictions;
+  }
+
+  /** Opened with { disabled: true } and not enabled yet: operations reject EBADFD. */
+  get disabled(): boolean {
+    return this.#core?.disabled ?? false;
+  }
+
+  /**
+   * IORING_REGISTER_ENABLE_RINGS: starts a ring opened with { disabled: true }.
+   * Its restrictions take effect now; on a single-issuer ring this thread
+   * becomes the one that submits.
+   */
+  enableRings(): void {
+    this.check("enableRings");
+    const core = this.#core!;
+    if (!core.disabled) throw new TypeError("enableRings(): the ring is not disabled");
+    const res = core.enable();
+    if (res < 0) throw uringError("enableRings", res);
+  }
+
+  /** The registered ring index io_uring_enter uses (IORING_REGISTER_RING_FDS), or -1 when it enters with the fd. */
+  get registeredRingIndex(): number {
+    return this.#core?.registeredIndex ?? -1;
+  }
+
+  override probe(): Probe {
+    if (this.compat.query) return super.probe();
+    this.check("probe");
+    return probeKernel(this.native, { method: "probe", ringFd: this.fd, features: this.features });
   }
 
   /**

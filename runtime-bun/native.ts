@@ -32,6 +32,7 @@ export function createBunNative(): Native {
     mmapRings: (fd, params, shadow, ctx) => s.us_mmap_rings(fd, p(params), p(shadow), p(ctx)),
     mmapEnter: (ctx, minComplete, flags, timeoutNs) => s.us_mmap_enter(p(ctx), minComplete, flags, timeoutNs),
     munmapRings: (ctx) => s.us_munmap_rings(p(ctx)),
+    mmapSetEnterFd: (ctx, enterFd, enterFlags) => s.us_mmap_set_enter_fd(p(ctx), enterFd, enterFlags),
     eventfd: (initval, nonblock) => s.us_eventfd(initval, nonblock ? 1 : 0),
     eventfdWrite: s.us_eventfd_write,
     bufAlloc: (size, flags, out) => s.us_buf_alloc(size, flags, p(out)),

@@ -21,6 +21,8 @@ export const symbols = {
   us_mmap_enter: { args: ["ptr", "u32", "u32", "i64"], returns: "i32" },
   // int32_t us_munmap_rings(void *ctx);
   us_munmap_rings: { args: ["ptr"], returns: "i32" },
+  // int32_t us_mmap_set_enter_fd(void *ctx, int32_t enter_fd, uint32_t enter_flags);
+  us_mmap_set_enter_fd: { args: ["ptr", "i32", "u32"], returns: "i32" },
   // int32_t us_eventfd(uint32_t initval, int32_t nonblock);
   us_eventfd: { args: ["u32", "i32"], returns: "i32" },
   // int32_t us_eventfd_write(int32_t event_fd, uint32_t value);

@@ -47,6 +47,7 @@ export function createDenoNative(): Native {
     unregisterEventfd: s.us_unregister_eventfd,
     mmapRings: (fd, params, shadow, ctx) => s.us_mmap_rings(fd, p(params), p(shadow), p(ctx)),
     mmapEnter: (ctx, minComplete, flags, timeoutNs) => s.us_mmap_enter(p(ctx), minComplete, flags, ns(timeoutNs)),
+    mmapSetEnterFd: (ctx, enterFd, enterFlags) => s.us_mmap_set_enter_fd(p(ctx), enterFd, enterFlags),
     munmapRings(ctx) {
       const res = s.us_munmap_rings(p(ctx));
       cached.delete(ctx);

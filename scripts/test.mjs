@@ -1,5 +1,6 @@
 // `npm test`: the native C tests, then the vitest suite under Bun and under
-// Deno. Fails if any part fails; ends with one line summing all of them.
+// Deno, then the core suite once per compat configuration under both. Fails
+// if any part fails; ends with one line summing all of them.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,9 +20,9 @@ function run(cmd, args, env = {}) {
   return r.status ?? 1;
 }
 
-function vitest(name, cmd, args, options = []) {
-  const file = join(out, `${name}.json`);
-  const status = run(cmd, [...args, "run", ...options, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`, ...extra]);
+function vitest(name, cmd, args, options = [], files = extra, env = {}) {
+  const file = join(out, `${name.replace(/\W+/g, "_")}.json`);
+  const status = run(cmd, [...args, "run", ...options, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`, ...files], env);
   let r;
   try {
     r = JSON.parse(readFileSync(file, "utf8"));
@@ -29,7 +30,7 @@ function vitest(name, cmd, args, options = []) {
     lines.push(`${name}: no results (exit ${status})`);
     totals.failed++;
     ok = false;
-    return;
+    return { passed: 0, failed: 1, skipped: 0 };
   }
   const skipped = r.numPendingTests + r.numTodoTests;
   totals.passed += r.numPassedTests;
@@ -48,6 +49,7 @@ function vitest(name, cmd, args, options = []) {
       }
     }
   }
+  return { passed: r.numPassedTests, failed: r.numFailedTests + failedSuites, skipped };
 }
 
 // The native harness again under ASan/LSan/UBSan, where the compiler can
@@ -99,14 +101,57 @@ if (extra.length === 0) {
   } else lines.push("type check: passed");
 }
 
-console.log("== vitest under Bun ==");
 // Bun: the forks pool cannot start workers there (child.channel.unref is missing), threads can.
-vitest("bun", "node_modules/.bin/bun", ["--bun", "node_modules/.bin/vitest"], ["--pool=threads"]);
-console.log("== vitest under Deno ==");
-vitest("deno", "node_modules/.bin/deno", ["run", "-A", "node_modules/vitest/vitest.mjs"]);
+const runtimes = [
+  ["bun", "node_modules/.bin/bun", ["--bun", "node_modules/.bin/vitest"], ["--pool=threads"]],
+  ["deno", "node_modules/.bin/deno", ["run", "-A", "node_modules/vitest/vitest.mjs"], []],
+];
+for (const [name, cmd, args, options] of runtimes) {
+  console.log(`== vitest under ${name === "bun" ? "Bun" : "Deno"} ==`);
+  vitest(name, cmd, args, options);
+}
+
+// The core suite once per kernel feature turned off (URINGSHIM_COMPAT, see
+// core/compat.ts), like liburing's per-configuration runs: every fallback
+// taken on this kernel, under both runtimes. Full runs only.
+const coreSuite = [
+  "test/ring.test.ts", "test/io-ops.test.ts", "test/fs-ops.test.ts", "test/link.test.ts", "test/fixed.test.ts",
+  "test/clone.test.ts", "test/probe.test.ts", "test/multishot.test.ts", "test/control-ops.test.ts", "test/compat.test.ts",
+  "test/restrictions.test.ts",
+];
+// Features that change every submission run the whole core suite; the two
+// that change one call each run the files that exercise that call.
+const compatConfigs = [
+  ["no-no-mmap", coreSuite], ["no-query", coreSuite], ["no-single-issuer", coreSuite], ["no-registered-ring", coreSuite],
+  ["no-clone-buffers", ["test/clone.test.ts", "test/fixed.test.ts", "test/compat.test.ts"]],
+  ["no-fixed-vectored", ["test/fixed.test.ts", "test/compat.test.ts", "test/restrictions.test.ts"]],
+];
+const table = [];
+if (extra.length === 0) {
+  for (const [config, files] of compatConfigs) {
+    for (const [name, cmd, args, options] of runtimes) {
+      console.log(`== URINGSHIM_COMPAT=${config}, ${name}: ${files === coreSuite ? "the core suite" : files.join(" ")} ==`);
+      const r = vitest(`${name} URINGSHIM_COMPAT=${config}`, cmd, args, options, files, { URINGSHIM_COMPAT: config });
+      table.push([config, name, r]);
+    }
+  }
+}
 
 rmSync(out, { recursive: true, force: true });
 console.log("");
 for (const l of lines) console.log(l);
+if (table.length > 0) {
+  console.log("");
+  console.log(`per URINGSHIM_COMPAT: passed / failed / skipped (core suite: ${coreSuite.map((f) => f.replace(/^test\/|\.test\.ts$/g, "")).join(", ")})`);
+  const width = Math.max(...compatConfigs.map(([c]) => c.length));
+  console.log(`${"".padEnd(width)}  ${runtimes.map(([n]) => n.padEnd(14)).join("  ")}  files`);
+  for (const [config, files] of compatConfigs) {
+    const cells = runtimes.map(([n]) => {
+      const r = table.find(([c, rt]) => c === config && rt === n)[2];
+      return `${r.passed} / ${r.failed} / ${r.skipped}`.padEnd(14);
+    });
+    console.log(`${config.padEnd(width)}  ${cells.join("  ")}  ${files === coreSuite ? "core suite" : files.map((f) => f.replace(/^test\/|\.test\.ts$/g, "")).join(", ")}`);
+  }
+}
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(ok ? 0 : 1);

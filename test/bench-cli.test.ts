@@ -111,6 +111,24 @@ describe("bench options", () => {
     expect(usageError(["--direct", "--bs", "1000"])).toMatch(/--bs 1000 with --direct/);
     expect(usageError(["--qd", "512"])).toMatch(/--qd and --batch go up to 256/);
     expect(usageError(["extra"])).toMatch(/extra/);
+    expect(usageError(["--compat", "no-query,no-turbo"])).toMatch(/--compat: unknown entry "no-turbo"/);
+    expect(usageError(["--compat", ","])).toMatch(/--compat takes/);
+  });
+
+  it("--compat: normalised, and passed to the ring implementations only", () => {
+    expect(parseOptions([]).compat).toBeNull();
+    const o = parseOptions(["--compat", " no-registered-ring , no-query"]);
+    expect(o.compat).toBe("no-query,no-registered-ring");
+    const c = makeCase("randread", { qd: 8 });
+    const withCompat = { ...env, compat: o.compat };
+    for (const key of ["bun-batch", "deno-promise"]) {
+      const built = childArgs(runner(key), c, withCompat);
+      expect("args" in built && built.args.join(" ")).toContain("--compat no-query,no-registered-ring");
+    }
+    for (const key of ["c", "bun-fs-sync"]) {
+      const built = childArgs(runner(key), c, withCompat);
+      expect("args" in built && built.args).not.toContain("--compat");
+    }
   });
 });
 

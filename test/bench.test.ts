@@ -259,6 +259,14 @@ describe(`bench/shim.ts (${runtime}): every workload × implementation`, () => {
     expect(r.inFlight ?? QD).toBe(impl === "fs-sync" || (impl === "native-file" && runtime === "bun" && workload === "seqwrite") ? 1 : QD);
   });
 
+  it("--compat: the ring goes without those features (all: kernel-mapped rings) and says so", () => {
+    for (const impl of ["batch", "promise"]) {
+      const r = runShim(["--impl", impl, "--workload", "randread", "--file", readFile, "--qd", "4", "--batch", "2", "--compat", "all", ...SHORT]);
+      checkResult(r, { workload: "randread" });
+      expect([r.compat, r.mode]).toEqual(["all", "mmap"]);
+    }
+  });
+
   it("--api is the old name of --impl, seq of seqread; latency is off unless asked", () => {
     const r = runShim(["--api", "promise", "--workload", "seq", "--file", readFile, "--qd", "2", "--batch", "1", ...SHORT]);
     expect(r.impl).toBe("promise");
@@ -273,6 +281,8 @@ describe(`bench/shim.ts (${runtime}): every workload × implementation`, () => {
         [["--impl", "batch", "--workload", "randread", "--fsync-every", "4"], /for workloads that write/],
         [["--impl", "batch", "--workload", "randread", "--read-pct", "4"], /for --workload mixed/],
         [["--impl", "nope", "--workload", "randread"], /unknown impl/],
+        [["--impl", "fs-sync", "--workload", "randread", "--compat", "no-query"], /--compat is for the ring/],
+        [["--impl", "batch", "--workload", "randread", "--compat", "no-turbo"], /--compat: .*"no-turbo"/],
       ] as [string[], RegExp][]
     ) {
       const r = runShimRaw([...args, "--file", readFile, ...SHORT]);

@@ -84,6 +84,7 @@ int32_t us_unregister_eventfd(int32_t ring_fd);
 int32_t us_mmap_rings(int32_t ring_fd, const void *params, void *shadow, void *ctx);
 int32_t us_mmap_enter(void *ctx, uint32_t min_complete, uint32_t flags, int64_t timeout_ns);
 int32_t us_munmap_rings(void *ctx);
+int32_t us_mmap_set_enter_fd(void *ctx, int32_t enter_fd, uint32_t enter_flags);
 int32_t us_eventfd(uint32_t initval, int32_t nonblock);
 int32_t us_eventfd_write(int32_t event_fd, uint32_t value);
 int32_t us_eventfd_read(int32_t event_fd);
@@ -136,6 +137,13 @@ int32_t us_getsockname(int32_t fd, void *addr, uint32_t len);
  * timeout_ns >= 0 uses the EXT_ARG form. Returns SQEs submitted, or -errno
  * (SQEs the kernel did not take stay queued in the kernel SQ and are
  * retried by the next call).
+ *
+ * us_mmap_set_enter_fd: what later us_mmap_enter calls pass to
+ * io_uring_enter(2): enter_fd instead of the ring fd, and enter_flags ORed
+ * into every call's flags. For a registered ring (IORING_REGISTER_RING_FDS):
+ * the index and IORING_ENTER_REGISTERED_RING; registered indices belong to
+ * the thread that registered them, so only that thread may then call
+ * us_mmap_enter. us_mmap_set_enter_fd(ctx, ring_fd, 0) goes back.
  *
  * us_munmap_rings: unmap; ctx may be reused afterwards.
  *

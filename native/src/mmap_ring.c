@@ -17,6 +17,12 @@
 struct mmap_ctx {
 	uint32_t magic;
 	int32_t ring_fd;
+	/*
+	 * What io_uring_enter is given: ring_fd, or a registered ring index
+	 * with IORING_ENTER_REGISTERED_RING in enter_flags (us_mmap_set_enter_fd).
+	 */
+	int32_t enter_fd;
+	uint32_t enter_flags;
 	uint32_t setup_flags;
 	uint32_t sqe_size;
 	uint32_t cqe_size;
@@ -86,6 +92,7 @@ US_API int32_t us_mmap_rings(int32_t ring_fd, const void *params, void *shadow,
 
 	memset(&n, 0, sizeof(n));
 	n.ring_fd = ring_fd;
+	n.enter_fd = ring_fd;
 	n.setup_flags = p->flags;
 	n.sqe_size = (p->flags & IORING_SETUP_SQE128) ? 128 : 64;
 	n.cqe_size = (p->flags & IORING_SETUP_CQE32) ? 32 : 16;
@@ -319,8 +326,8 @@ US_API int32_t us_mmap_enter(void *ctx, uint32_t min_complete, uint32_t flags,
 
 	enter = to_submit || min_complete || flags;
 	if (enter)
-		ret = us__enter(c->ring_fd, to_submit, min_complete, flags,
-				timeout_ns);
+		ret = us__enter(c->enter_fd, to_submit, min_complete,
+				flags | c->enter_flags, timeout_ns);
 	if (!enter || sqpoll)
 		ret = ret < 0 ? ret : (int32_t)moved;
 
@@ -334,6 +341,18 @@ US_API int32_t us_mmap_enter(void *ctx, uint32_t min_complete, uint32_t flags,
 	io_uring_write_once(shadow_word(c, US_SHADOW_CQ_OVERFLOW),
 			    io_uring_read_once(c->cq_overflow));
 	return ret;
+}
+
+US_API int32_t us_mmap_set_enter_fd(void *ctx, int32_t enter_fd,
+				    uint32_t enter_flags)
+{
+	struct mmap_ctx *c = ctx;
+
+	if (!c || c->magic != CTX_MAGIC)
+		return -EINVAL;
+	c->enter_fd = enter_fd;
+	c->enter_flags = enter_flags;
+	return 0;
 }
 
 US_API int32_t us_munmap_rings(void *ctx)

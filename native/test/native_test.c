@@ -327,6 +327,72 @@ out:
 	CHECK(us_close(fd) == 0, "%s: close", label);
 }
 
+#ifndef IORING_REGISTER_RING_FDS
+#define IORING_REGISTER_RING_FDS 20
+#define IORING_UNREGISTER_RING_FDS 21
+#endif
+#ifndef IORING_ENTER_REGISTERED_RING
+#define IORING_ENTER_REGISTERED_RING (1U << 4)
+#endif
+
+/*
+ * mmap mode through a registered ring index (5.18+): us_mmap_set_enter_fd
+ * makes us_mmap_enter pass the index with IORING_ENTER_REGISTERED_RING;
+ * after unregistering, the same index is refused, proving it was used.
+ */
+static void test_mmap_registered_ring(void)
+{
+	struct io_uring_params p;
+	_Alignas(8) unsigned char ctx[US_MMAP_CTX_SIZE];
+	struct shadow s;
+	struct io_uring_cqe cqe;
+	struct { uint32_t offset, resv; uint64_t data; } up;
+	int fd, r, idx;
+
+	memset(&p, 0, sizeof(p));
+	fd = us_setup(4, &p);
+	CHECK(fd >= 0, "registered ring: us_setup %d", fd);
+	if (fd < 0)
+		return;
+	CHECK(shadow_alloc(&s, &p) == 0, "registered ring: shadow alloc");
+	r = us_mmap_rings(fd, &p, s.base, ctx);
+	CHECK(r == 0, "registered ring: us_mmap_rings %d", r);
+	if (r)
+		goto out;
+	memset(&up, 0, sizeof(up));
+	up.offset = UINT32_MAX; /* any free slot */
+	up.data = (uint64_t)fd;
+	r = us_register(fd, IORING_REGISTER_RING_FDS, &up, 1);
+	if (r == -EINVAL) {
+		printf("skip registered ring: kernel lacks IORING_REGISTER_RING_FDS\n");
+		goto unmap;
+	}
+	CHECK(r == 1, "registered ring: register %d", r);
+	idx = (int)up.offset;
+	CHECK(us_mmap_set_enter_fd(ctx, idx, IORING_ENTER_REGISTERED_RING) == 0,
+	      "registered ring: set enter fd");
+	shadow_push(&s)->opcode = IORING_OP_NOP;
+	shadow_publish(&s, 1);
+	r = us_mmap_enter(ctx, 1, 0, -1);
+	CHECK(r == 1, "registered ring: nop enter %d", r);
+	CHECK(shadow_pop(&s, &cqe) && cqe.res == 0, "registered ring: nop cqe");
+	up.data = 0;
+	CHECK(us_register(fd, IORING_UNREGISTER_RING_FDS, &up, 1) == 1,
+	      "registered ring: unregister");
+	r = us_mmap_enter(ctx, 0, IORING_ENTER_GETEVENTS, -1);
+	CHECK(r == -EINVAL || r == -EBADF, "registered ring: stale index entered: %d", r);
+	CHECK(us_mmap_set_enter_fd(ctx, fd, 0) == 0, "registered ring: back to the fd");
+	r = us_mmap_enter(ctx, 0, IORING_ENTER_GETEVENTS, -1);
+	CHECK(r == 0, "registered ring: enter by fd %d", r);
+	CHECK(us_mmap_set_enter_fd(NULL, 0, 0) == -EINVAL, "set enter fd: null ctx");
+unmap:
+	us_munmap_rings(ctx);
+	CHECK(us_mmap_set_enter_fd(ctx, fd, 0) == -EINVAL, "set enter fd: unmapped ctx");
+out:
+	us_buf_free(s.base, s.size);
+	us_close(fd);
+}
+
 static void test_no_mmap(void)
 {
 	struct io_uring_params p;
@@ -987,6 +1053,7 @@ int main(void)
 	test_mmap_mode(IORING_SETUP_SQE128 | IORING_SETUP_CQE32, "mmap-big");
 	test_mmap_mode(IORING_SETUP_NO_SQARRAY, "mmap-nosqarray");
 	test_mmap_mode(IORING_SETUP_SQPOLL, "mmap-sqpoll");
+	test_mmap_registered_ring();
 	test_no_mmap();
 	test_enter_timeout();
 	test_eventfd();
