@@ -521,7 +521,7 @@ export function table(): Row[] {
  * closed-ring (closed-pool) case, which the sweep runs for them by name.
  */
 export const NO_ARGUMENTS: Record<string, string[]> = {
-  Ring: ["nop", "unregisterBuffers", "shareBuffers", "unregisterFiles", "probe", "receiveMessage", "submit", "sqSpaceLeft"],
+  Ring: ["nop", "unregisterBuffers", "shareBuffers", "unregisterFiles", "probe", "receiveMessage", "submit", "sqSpaceLeft", "enableRings"],
   BufferPool: ["share"],
 };
 
@@ -535,6 +535,8 @@ export const EXEMPT: Record<string, string[]> = {
     // protected helpers of the class chain (not public API)
     "check", "start", "startStream", "enqueue", "waitUntil", "inFlightMatching", "cancelMatching", "cancelRequest", "fileArg",
     "fixedTarget", "onResourceCqe",
+    // Ring.open() records the compat outcome through it, once
+    "initCompat",
     // called by BufferPool.close() on its holders; a no-op once the ring is closed
     "releasePool",
     // idempotent by contract: closing twice is fine
