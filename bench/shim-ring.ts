@@ -12,7 +12,7 @@ type Ring = import("../runtime-bun/mod.ts").Ring;
 type BufferPool = import("../runtime-bun/mod.ts").BufferPool;
 type FixedFile = import("../runtime-bun/mod.ts").FixedFile;
 
-/** ref-bench: ring_init(entries, 2 * entries, sqpoll) with SINGLE_ISSUER and, unless SQPOLL, COOP_TASKRUN (Ring.open()'s default). */
+/** ref-bench: ring_init(entries, 2 * entries, sqpoll) with SINGLE_ISSUER and, unless SQPOLL, COOP_TASKRUN, entering by a registered ring index (Ring.open()'s defaults). */
 export function openRing(mod: Mod, o: Options): Ring {
   // --compat: the features turned off, each as { feature: false }.
   const compat = Object.fromEntries([...mod.parseCompatEnv(o.compat)].map((f) => [f, false]));
