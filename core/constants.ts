@@ -97,6 +97,10 @@ export const IORING_ASYNC_CANCEL_ANY = 1 << 2;
 export const IORING_REGISTER_EVENTFD = 4;
 export const IORING_UNREGISTER_EVENTFD = 5;
 export const IORING_REGISTER_PROBE = 8;
+export const IORING_REGISTER_RESTRICTIONS = 11;
+export const IORING_REGISTER_ENABLE_RINGS = 12;
+export const IORING_REGISTER_RING_FDS = 20;
+export const IORING_UNREGISTER_RING_FDS = 21;
 
 // open(2) flags
 export const O_RDONLY = 0o0;

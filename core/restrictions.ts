@@ -4,6 +4,7 @@
 // IORING_REGISTER_ENABLE_RINGS on: an SQE whose opcode or flags are not
 // allowed completes with -EACCES, a register opcode not allowed fails with
 // -EACCES. Everything not listed is refused (the kernel's default).
+import { IORING_UNREGISTER_RING_FDS } from "./constants.ts";
 import { opcodeInfo } from "./opcodes.ts";
 import { checkInteger, checkOptions } from "./validate.ts";
 
@@ -43,8 +44,6 @@ export const REGISTER_OPS = [
   "IORING_REGISTER_ZCRX_IFQ", "IORING_REGISTER_RESIZE_RINGS", "IORING_REGISTER_MEM_REGION", "IORING_REGISTER_QUERY",
 ] as const;
 
-export const IORING_REGISTER_RESTRICTIONS = 11;
-export const IORING_UNREGISTER_RING_FDS = 21;
 const IORING_RESTRICTION_REGISTER_OP = 0;
 const IORING_RESTRICTION_SQE_OP = 1;
 const IORING_RESTRICTION_SQE_FLAGS_ALLOWED = 2;

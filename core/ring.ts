@@ -4,8 +4,9 @@
 // rings, futexes and child processes) over the engine in ring-base.ts.
 import { type CompatOptions, compatOff, compatPlan } from "./compat.ts";
 import {
-  IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CQE32, IORING_SETUP_R_DISABLED, IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF,
-  IORING_SETUP_SQE128, IORING_SETUP_SQPOLL, IORING_SETUP_SUBMIT_ALL, IORING_TIMEOUT_ABS, IORING_TIMEOUT_ETIME_SUCCESS,
+  IORING_REGISTER_RESTRICTIONS, IORING_SETUP_COOP_TASKRUN, IORING_SETUP_CQE32, IORING_SETUP_R_DISABLED,
+  IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQ_AFF, IORING_SETUP_SQE128, IORING_SETUP_SQPOLL, IORING_SETUP_SUBMIT_ALL,
+  IORING_TIMEOUT_ABS, IORING_TIMEOUT_ETIME_SUCCESS, IORING_UNREGISTER_RING_FDS,
 } from "./constants.ts";
 import { ECANCELED, ETIME, uringError } from "./errors.ts";
 import { getNative } from "./native.ts";
@@ -16,9 +17,7 @@ import {
 } from "./op-constants.ts";
 import { noValue, opcodeOf, type OpSpec, UD_MESSAGE } from "./ops.ts";
 import { inferProbe, Probe, probe, probeKernel } from "./probe.ts";
-import {
-  encodeRestrictions, IORING_REGISTER_RESTRICTIONS, IORING_UNREGISTER_RING_FDS, type RestrictionOptions, type Restrictions,
-} from "./restrictions.ts";
+import { encodeRestrictions, type RestrictionOptions, type Restrictions } from "./restrictions.ts";
 import { RingCore } from "./ring-core.ts";
 import { RingNet } from "./ring-net.ts";
 import { checkBits, checkBoolean, checkBuffer, checkInteger, checkOptions, checkU32 } from "./validate.ts";

@@ -64,11 +64,7 @@ function nativeSanitize() {
     lines.push(`native (C) under ASan+UBSan: skipped: ${cc} cannot build with -fsanitize=address,undefined (${why})`);
     return;
   }
-  console.log("== native (C) under ASan+UBSan (make -C native sanitize) ==");
-  if (run("make", ["-s", "-C", "native", "sanitize"]) !== 0) {
-    ok = false;
-    lines.push("native (C) under ASan+UBSan: failed");
-  } else lines.push("native (C) under ASan+UBSan: passed");
+  makeStep("native (C) under ASan+UBSan", "sanitize");
 }
 
 // ref-bench's short runs under valgrind memcheck; a skip line without valgrind.
@@ -77,19 +73,19 @@ function nativeValgrind() {
     lines.push("valgrind (ref-bench): skipped: valgrind is not installed (apt-get install valgrind)");
     return;
   }
-  console.log("== ref-bench under valgrind (make -C native valgrind) ==");
-  if (run("make", ["-s", "-C", "native", "valgrind"]) !== 0) {
-    ok = false;
-    lines.push("valgrind (ref-bench): failed");
-  } else lines.push("valgrind (ref-bench): passed");
+  makeStep("valgrind (ref-bench)", "valgrind");
+}
+
+/** `make -C native <target>`, reported in the summary as name: passed / failed. */
+function makeStep(name, target) {
+  console.log(`== ${name} (make -C native ${target}) ==`);
+  const failed = run("make", ["-s", "-C", "native", target]) !== 0;
+  if (failed) ok = false;
+  lines.push(`${name}: ${failed ? "failed" : "passed"}`);
 }
 
 if (extra.length === 0) {
-  console.log("== native (C) ==");
-  if (run("make", ["-s", "-C", "native", "test"]) !== 0) {
-    ok = false;
-    lines.push("native (C): failed");
-  } else lines.push("native (C): passed");
+  makeStep("native (C)", "test");
   nativeSanitize();
   nativeValgrind();
   console.log("== type check (tsc for core, runtime-bun, test; deno check for runtime-deno, bench) ==");

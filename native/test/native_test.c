@@ -27,15 +27,7 @@
 
 #include "uringshim.h"
 #include "check.h"
-
-/* Headers older than 6.5 call the NO_MMAP user_addr fields resv2. */
-#ifndef IORING_SETUP_NO_MMAP
-#define IORING_SETUP_NO_MMAP (1U << 14)
-#define user_addr resv2
-#endif
-#ifndef IORING_SETUP_NO_SQARRAY
-#define IORING_SETUP_NO_SQARRAY (1U << 16)
-#endif
+#include "ring_helpers.h" /* also: NO_MMAP / NO_SQARRAY for headers older than 6.5 */
 /* nop_flags (Linux 6.18): post sqe->off and sqe->addr as big_cqe[0] and [1]. */
 #define NOP_CQE32 (1U << 5)
 
