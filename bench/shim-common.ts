@@ -14,18 +14,36 @@ export type Workload = (typeof WORKLOADS)[number];
 export const IMPLS = ["batch", "promise", "fs-sync", "fs-async", "native-file"] as const;
 export type Impl = (typeof IMPLS)[number];
 
-export interface Options {
-  impl: Impl;
+/** What a workload is, as the parent's cases (bench/types.ts Case) and the children's options both name it. */
+export interface WorkloadShape {
   workload: Workload;
+  /** Block size in bytes. */
   bs: number;
+  /** Requests in flight. */
   qd: number;
+  /** Submissions per io_uring_enter (nop: NOPs per enter; I/O: completions waited for per enter). */
   batch: number;
   direct: boolean;
+  /** Registered (fixed) buffers. */
   fixed: boolean;
+  /** A registered file. */
   files: boolean;
   sqpoll: boolean;
-  /** I/O, batch API: submit each request as it is prepared. */
+  /**
+   * I/O: one io_uring_enter per request as soon as it is prepared (fio's
+   * default, iodepth_batch_submit=1), then the enter that waits submits
+   * nothing. Otherwise a request waits for the next enter, which submits
+   * every pending one and waits.
+   */
   submitEach: boolean;
+  /** Write workloads: an fsync after every N writes (0: none). */
+  fsyncEvery: number;
+  /** mixed: percentage of reads (the rest are writes). */
+  readPct: number;
+}
+
+export interface Options extends WorkloadShape {
+  impl: Impl;
   huge: boolean;
   file: string | undefined;
   durationMs: number;
@@ -33,10 +51,6 @@ export interface Options {
   entries: number;
   latency: boolean;
   verify: boolean;
-  /** 0: no fsync. */
-  fsyncEvery: number;
-  /** mixed: percentage of reads (the rest are writes). */
-  readPct: number;
   /** Kernel features the ring goes without (URINGSHIM_COMPAT syntax); "" for none. */
   compat: string;
 }

@@ -1,6 +1,6 @@
 // bench/types.ts: the shapes the bench's parts pass to each other.
 
-import { IMPLS as JS_IMPLS, WORKLOADS, type Workload } from "./shim-common.ts";
+import { IMPLS as JS_IMPLS, WORKLOADS, type Workload, type WorkloadShape } from "./shim-common.ts";
 
 /** The workloads the children take (bench/shim-common.ts holds the list). */
 export { WORKLOADS, type Workload };
@@ -13,32 +13,8 @@ export type JsRuntime = "bun" | "deno";
 /** The program a run is: ref-bench, the shim under a runtime, or fio. */
 export type ChildRuntime = "c" | JsRuntime | "fio";
 
-/** One workload configuration: every runner that applies runs it once per round. */
-export interface Case {
-  workload: Workload;
-  /** Block size in bytes (0 for nop). */
-  bs: number;
-  /** Requests in flight (0 for nop). */
-  qd: number;
-  /** Submissions per io_uring_enter (nop: NOPs per enter; I/O: completions waited for per enter). */
-  batch: number;
-  direct: boolean;
-  /** Registered (fixed) buffers. */
-  fixed: boolean;
-  /** A registered file. */
-  files: boolean;
-  sqpoll: boolean;
-  /**
-   * I/O: one io_uring_enter per request as soon as it is prepared (fio's
-   * default, iodepth_batch_submit=1), then the enter that waits submits
-   * nothing. Otherwise a request waits for the next enter, which submits
-   * every pending one and waits.
-   */
-  submitEach: boolean;
-  /** Write workloads: an fsync after every N writes (0: none). */
-  fsyncEvery: number;
-  /** mixed: the percentage of reads. */
-  readPct: number;
+/** One workload configuration (bs and qd 0 for nop): every runner that applies runs it once per round. */
+export interface Case extends WorkloadShape {
   /** Cases of one group run back to back within each round. */
   group: string;
 }

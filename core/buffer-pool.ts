@@ -46,16 +46,7 @@ export interface BufferPoolOptions {
  * What another Worker of the same process needs to attach to a pool: plain
  * numbers and strings, structured-clonable (postMessage).
  */
-export interface SharedPoolDescriptor {
-  readonly address: number;
-  readonly count: number;
-  readonly size: number;
-  readonly stride: number;
-  readonly align: number;
-  readonly byteLength: number;
-  readonly hugePages: HugePageKind;
-  readonly locked: boolean;
-}
+export type SharedPoolDescriptor = Readonly<Omit<PoolMapping, "free" | "dmabufFd">>;
 
 /**
  * Something that may hand the pool's memory to the kernel (a Ring that

@@ -14,7 +14,7 @@ import { closedError, EAGAIN, EBUSY, ECANCELED, EINVAL, EOPNOTSUPP, ETIME, Uring
 import type { Native, Waiter } from "./native.ts";
 import { MultishotStream } from "./op-stream.ts";
 import {
-  Op, type OpSpec, OpTable, settleOp, UD_BATCH, UD_INTERNAL, UD_MESSAGE, UD_PROMISE, UD_TAG_MASK,
+  Op, opcodeOf, type OpSpec, OpTable, settleOp, UD_BATCH, UD_INTERNAL, UD_MESSAGE, UD_PROMISE, UD_TAG_MASK,
 } from "./ops.ts";
 import { probeKernel, type Probe } from "./probe.ts";
 import type { RingCore, RingMode } from "./ring-core.ts";
@@ -69,7 +69,7 @@ function releaseRing(core: RingCore, native: Native, eventFd: number, waiter: Wa
 
 const cancelSpec: OpSpec = {
   name: "cancel",
-  opcode: 14, // IORING_OP_ASYNC_CANCEL
+  opcode: opcodeOf("asyncCancel"),
   // The target's user_data is known only once it has an SQE: read it at prep.
   prep(w, sqe, op) {
     const target = op.refs as Op;
