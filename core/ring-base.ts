@@ -105,6 +105,8 @@ export class RingBase implements Disposable {
   readonly #eventFd: number;
   readonly #waiter: Waiter;
   #armed = false;
+  /** Notifications switched off for the span of a flush (#flush); #updateWaiter restores them. */
+  #notificationsOff = false;
   #safetyPoll: ReturnType<typeof setInterval> | undefined;
   /** Batch-API requests the kernel has not completed yet (close() waits for them). */
   #batchInFlight = 0;
@@ -454,11 +456,20 @@ export class RingBase implements Disposable {
     if (this.#closed) return;
     countFlush();
     this.#refill();
+    // Completions posted inside our own enter (task work it runs: socket
+    // receives, inline reads) are drained right below: keep them from also
+    // waking the waiter, a thread switch per flush for nothing.
+    // #updateWaiter turns notifications back on.
+    if (this.#armed && !this.#notificationsOff) {
+      this.#notificationsOff = true;
+      this.#wasm.cqEventfdToggle(false);
+    }
     for (;;) {
       const res = this.#core.submit();
       if (res < 0 && res !== -EBUSY && res !== -EAGAIN) {
         // Nothing transient: the ring itself is unusable. Fail what is queued.
         this.#failQueued(res, "io_uring_enter failed: the ring cannot submit");
+        this.#updateWaiter();
         return;
       }
       // Inline completions (NOPs, page-cache hits) are already in the CQ:
@@ -482,13 +493,18 @@ export class RingBase implements Disposable {
     if (this.#ops.inFlight > 0 || this.#receivers.length > 0) {
       if (!this.#armed) {
         this.#armed = true;
+        this.#notificationsOff = false;
         this.#safetyPoll = setInterval(this.#wakeTask, SAFETY_POLL_MS);
         // CQEs posted while notifications were off signalled nothing.
+        if (this.#core.setEventfdEnabled(true) > 0) queueMicrotask(this.#wakeTask);
+      } else if (this.#notificationsOff) {
+        this.#notificationsOff = false;
         if (this.#core.setEventfdEnabled(true) > 0) queueMicrotask(this.#wakeTask);
       }
       this.#waiter.arm();
     } else if (this.#armed) {
       this.#stopWaiting();
+      this.#notificationsOff = false;
       this.#core.setEventfdEnabled(false);
     }
   }
