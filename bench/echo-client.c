@@ -206,6 +206,9 @@ static void run_epoll(struct run *r) {
 #ifndef IORING_SETUP_DEFER_TASKRUN
 #define IORING_SETUP_DEFER_TASKRUN (1U << 13)
 #endif
+#ifndef IORING_RECVSEND_POLL_FIRST
+#define IORING_RECVSEND_POLL_FIRST (1U << 0)
+#endif
 #ifndef IORING_ENTER_EXT_ARG
 #define IORING_ENTER_EXT_ARG (1U << 3)
 #endif
@@ -269,6 +272,8 @@ static void prep_rw(struct uring *u, int op, int fd, const void *buf, size_t len
   sqe->addr = (uint64_t)(uintptr_t)buf;
   sqe->len = (uint32_t)len;
   sqe->msg_flags = op == IORING_OP_SEND ? MSG_NOSIGNAL : 0;
+  /* A receive is queued right behind its send: the echo cannot be there yet, so wait for data before trying (5.19). */
+  if (op == IORING_OP_RECV) sqe->ioprio = IORING_RECVSEND_POLL_FIRST;
   sqe->user_data = ud;
 }
 
