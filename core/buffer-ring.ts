@@ -17,7 +17,29 @@ export interface BufferRingHost {
   head(ring: BufferRing): number;
 }
 
+// The receive stream's hooks into a BufferRing. Module functions, not
+// methods: a caller outside core that filled the ring twice or took a
+// buffer the kernel had not handed over would let the kernel fill a buffer
+// the application still reads. mod.ts exports only the class.
+/** Hands every buffer to the kernel (right after registration). */
+export let fillBufferRing: (ring: BufferRing) => void;
+/**
+ * The data of a completion: `length` bytes of buffer bufferId (a view
+ * over native memory, valid until release(bufferId)). With incremental
+ * consumption the data starts where the buffer's previous completion
+ * ended; `more` (IORING_CQE_F_BUF_MORE) says the kernel keeps filling it.
+ */
+export let takeBuffer: (ring: BufferRing, bufferId: number, length: number, more: boolean) => Uint8Array;
+/** A multishot receive found no buffer: re-arm it on the next release (or now, if one is back). */
+export let whenBuffers: (ring: BufferRing, rearm: () => void) => void;
+
 export class BufferRing implements Disposable {
+  static {
+    fillBufferRing = (ring) => ring.#fill();
+    takeBuffer = (ring, bufferId, length, more) => ring.#take(bufferId, length, more);
+    whenBuffers = (ring, rearm) => ring.#whenBuffers(rearm);
+  }
+
   readonly #host: BufferRingHost;
   /** The ring of struct io_uring_buf (page-aligned, entries × 16 bytes). */
   readonly ringMemory: BufferPool;
@@ -57,8 +79,7 @@ export class BufferRing implements Disposable {
     this.#offsets = new Uint32Array(entries);
   }
 
-  /** Hands every buffer to the kernel (right after registration). */
-  fill(): void {
+  #fill(): void {
     for (let bid = 0; bid < this.entries; bid++) this.#add(bid);
     this.#publish();
   }
@@ -77,14 +98,7 @@ export class BufferRing implements Disposable {
     Atomics.store(this.#tail, TAIL_U16, this.#next & 0xffff);
   }
 
-  /**
-   * The data of a completion: `length` bytes of buffer bufferId (a view
-   * over native memory, valid until release(bufferId)). With incremental
-   * consumption the data starts where the buffer's previous completion
-   * ended; `more` (IORING_CQE_F_BUF_MORE) says the kernel keeps filling it.
-   * @internal Called by the receive stream for each CQE.
-   */
-  take(bufferId: number, length: number, more: boolean): Uint8Array {
+  #take(bufferId: number, length: number, more: boolean): Uint8Array {
     const offset = this.incremental ? this.#offsets[bufferId] : 0;
     if (more) this.#offsets[bufferId] = offset + length;
     else this.#kernelOwns[bufferId] = 0;
@@ -117,8 +131,7 @@ export class BufferRing implements Disposable {
     return (this.#next - head) & 0xffff;
   }
 
-  /** @internal A multishot receive found no buffer: re-arm it on the next release (or now, if one is back). */
-  whenBuffers(rearm: () => void): void {
+  #whenBuffers(rearm: () => void): void {
     const head = this.#host.head(this);
     if (head >= 0 && head !== (this.#next & 0xffff)) rearm();
     else this.#starved.push(rearm);

@@ -9,7 +9,7 @@ import { ENOBUFS, uringError, type UringError } from "./errors.ts";
 import type { FixedFile } from "./fixed-file.ts";
 import { type CqeSink, noValue, Op, opcodeOf, type OpSpec, opError } from "./ops.ts";
 import { BufferPool } from "./buffer-pool.ts";
-import { BufferRing, type BufferRingHost } from "./buffer-ring.ts";
+import { BufferRing, type BufferRingHost, fillBufferRing, takeBuffer, whenBuffers } from "./buffer-ring.ts";
 import { IOSQE_BUFFER_SELECT } from "./constants.ts";
 import { MultishotStream, SKIP } from "./op-stream.ts";
 import { RingFs } from "./ring-fs.ts";
@@ -207,7 +207,7 @@ export class RingNet extends RingFs {
     };
     const ring = new BufferRing(host, bgid, entries, size, incremental, ringMemory, data);
     bufferRingOwners.set(ring, this);
-    ring.fill();
+    fillBufferRing(ring);
     return ring;
   }
 
@@ -254,11 +254,11 @@ export class RingNet extends RingFs {
         if (res === 0 || (cqeFlags & IORING_CQE_F_BUFFER) === 0) return SKIP; // 0: the peer closed
         const bufferId = cqeFlags >>> 16;
         const more = (cqeFlags & IORING_CQE_F_BUF_MORE) !== 0;
-        return { data: bufferRing.take(bufferId, res, more), bufferId, more };
+        return { data: takeBuffer(bufferRing, bufferId, res, more), bufferId, more };
       },
       restart: (res) => {
         if (res !== -ENOBUFS || bufferRing.closed) return false;
-        bufferRing.whenBuffers(arm);
+        whenBuffers(bufferRing, arm);
         return true;
       },
       cancel: (op) => this.cancelRequest(op),
@@ -267,7 +267,7 @@ export class RingNet extends RingFs {
         if (res > 0 && (cqeFlags & IORING_CQE_F_BUFFER) !== 0 && !bufferRing.closed) {
           const bufferId = cqeFlags >>> 16;
           const more = (cqeFlags & IORING_CQE_F_BUF_MORE) !== 0;
-          bufferRing.take(bufferId, res, more);
+          takeBuffer(bufferRing, bufferId, res, more);
           if (!more) bufferRing.release(bufferId);
         }
       },

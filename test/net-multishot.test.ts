@@ -116,4 +116,11 @@ describe.each(ringConfigs.slice(0, 2))("multishot sockets ($name)", ({ options }
     expect(() => ring.registerBufferRing({ entries: 3, size: 64 })).toThrow(/power of two/);
     expect(() => ring.registerBufferRing({ entries: 2, size: 64, bgid: buffers.bgid })).toThrow(/in use/);
   });
+
+  it("offers no way to hand the kernel a buffer except release()", () => {
+    using buffers = ring.registerBufferRing({ entries: 2, size: 64 });
+    // Filling again or taking a buffer the kernel never handed over would let it fill memory still being read.
+    for (const name of ["fill", "take", "whenBuffers"]) expect(name in buffers, name).toBe(false);
+    expect(buffers.available).toBe(2);
+  });
 });
