@@ -3,7 +3,7 @@
 // examples/load.ts driving it; and a smoke run of bench/echo.ts with tiny
 // counts (its JSON is checked for sanity, never for speed).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -139,5 +139,24 @@ describe(`examples (${runtime})`, () => {
     expect(out).toMatchObject({ client: "epoll", runs: [{ client: "epoll", errors: 0, mismatches: 0, size: 100 }] });
     expect(out.runs[0].requests).toBeGreaterThan(0);
     expect(out.runs[0].requests).toBeLessThanOrEqual(300);
+  });
+
+  it("bench/echo.ts: where io_uring is refused, the C client says so and drives the server with epoll", () => {
+    // The runtime's own server needs no io_uring; the client's io_uring_setup gets ENOSYS, as under Podman.
+    const launcher = join(root, "native", "build", "seccomp-launch");
+    expect(existsSync(launcher), `${launcher} (built by npm run build)`).toBe(true);
+    const args = [
+      "bench/echo.ts", "--runtime", runtime, "--rounds", "1", "--duration-ms", "200", "--warmup-ms", "0", "--count", "200",
+      "--connections", "2", "--sizes", "64", "--servers", "runtime", "--no-pin", "--json",
+    ];
+    const r = spawnSync(launcher, ["--errno", "ENOSYS", "--", process.execPath, ...(runtime === "bun" ? args : ["run", "-A", ...args])], {
+      cwd: root, encoding: "utf8", timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/echo-client: io_uring unavailable \(Function not implemented\): using epoll/);
+    const out = JSON.parse(r.stdout.trim());
+    expect(out.runs).toHaveLength(1);
+    expect(out.runs[0]).toMatchObject({ client: "epoll", errors: 0, mismatches: 0 });
+    expect(out.runs[0].requests).toBeGreaterThan(0);
   });
 });
