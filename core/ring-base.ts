@@ -464,9 +464,11 @@ export class RingBase implements Disposable {
       this.#notificationsOff = true;
       this.#wasm.cqEventfdToggle(false);
     }
+    let transient = false;
     for (;;) {
       const res = this.#core.submit();
-      if (res < 0 && res !== -EBUSY && res !== -EAGAIN) {
+      transient = res === -EBUSY || res === -EAGAIN;
+      if (res < 0 && !transient) {
         // Nothing transient: the ring itself is unusable. Fail what is queued.
         this.#failQueued(res, "io_uring_enter failed: the ring cannot submit");
         this.#updateWaiter();
@@ -478,7 +480,27 @@ export class RingBase implements Disposable {
       if (res < 0 || this.#queueHead === this.#queue.length || this.#refill() === 0) break;
     }
     if (this.#batchInFlight > 0) batchPins[this.#pin] = this; // batch SQEs may have gone out with these
+    // After EAGAIN/EBUSY the published SQEs wait for another enter that no completion will trigger.
+    if (transient) this.#retryLater();
+    else this.#ensureProgress();
     this.#updateWaiter();
+  }
+
+  /**
+   * Ops wait in the JS queue and nothing is in flight, so no completion
+   * will schedule the next flush. With SQPOLL this is a real state: the
+   * kernel thread posts an SQE's CQE before it moves the SQ head past it,
+   * so a drain can see every op done while the SQ still looks full. Retry
+   * once the loop has turned (the SQ thread commits meanwhile).
+   */
+  #ensureProgress(): void {
+    if (this.#queueHead < this.#queue.length && this.#ops.inFlight === 0) this.#retryLater();
+  }
+
+  #retryLater(): void {
+    if (this.#flushQueued || this.#closed) return;
+    this.#flushQueued = true;
+    loop.macrotask(this.#flushTask);
   }
 
   /**
@@ -524,6 +546,8 @@ export class RingBase implements Disposable {
         this.#flushQueued = true;
         queueMicrotask(this.#flushTask);
       }
+    } else {
+      this.#ensureProgress();
     }
     this.#updateWaiter();
   }
