@@ -459,8 +459,9 @@ export class RingBase implements Disposable {
     // Completions posted inside our own enter (task work it runs: socket
     // receives, inline reads) are drained right below: keep them from also
     // waking the waiter, a thread switch per flush for nothing.
-    // #updateWaiter turns notifications back on.
-    if (this.#armed && !this.#notificationsOff) {
+    // #updateWaiter turns notifications back on. Not with SQPOLL: there the
+    // kernel thread posts every completion, none comes from our enter.
+    if (this.#armed && !this.#notificationsOff && !this.#core.sqpoll) {
       this.#notificationsOff = true;
       this.#wasm.cqEventfdToggle(false);
     }
