@@ -1,7 +1,7 @@
-// The safety net for rings and pools dropped without close(): once the
-// garbage collector has proven one unreachable, its native resources (ring
-// fd, eventfd, waiter thread, mappings) are released and a warning, once
-// per process, says close() should have been called.
+// The safety net for rings, pools and native buffers dropped without
+// close(): once the garbage collector has proven one unreachable, its native
+// resources (ring fd, eventfd, waiter thread, mappings) are released and a
+// warning, once per process, says close() should have been called.
 //
 // What is registered must be unreachable only when the kernel can no longer
 // touch its memory: the owners make sure of that (a ring with requests in
@@ -10,7 +10,7 @@
 // target, or the target could never be collected.
 
 interface Held {
-  /** "Ring", "BufferPool": named in the warning. */
+  /** "Ring", "BufferPool", "NativeBuffer": named in the warning. */
   readonly what: string;
   readonly release: () => void;
 }

@@ -2,6 +2,7 @@
 // memory the garbage collector can never move or reuse while the kernel
 // writes into it. BufferPool (registered buffers) builds on this.
 import { closedError, uringError } from "./errors.ts";
+import { guard, unguard } from "./leak-guard.ts";
 import { getNative, type Native } from "./native.ts";
 import { checkBoolean, checkInteger, checkOptions } from "./validate.ts";
 
@@ -29,6 +30,9 @@ export class NativeBuffer implements Disposable {
     this.address = address;
     this.size = size;
     this.#bytes = new Uint8Array(native.bufferAt(address, size));
+    // The target is the ArrayBuffer every view of `bytes` shares: a view in a
+    // request still in flight keeps the memory alive after this object is gone.
+    guard(this.#bytes.buffer, "NativeBuffer", () => native.bufFree(address, size), this);
   }
 
   /** Allocates size bytes, page-aligned (2 MiB-aligned with hugePages), zero-filled. */
@@ -63,6 +67,7 @@ export class NativeBuffer implements Disposable {
    */
   close(): void {
     if (!this.#bytes) return;
+    unguard(this);
     (this.#bytes.buffer as ArrayBuffer).transfer(0);
     this.#bytes = undefined;
     this.#native.bufFree(this.address, this.size);

@@ -1,7 +1,8 @@
-// The safety net for rings and pools dropped without close(), checked in a
-// child process that can force garbage collection: the kernel's fds and
-// mappings go, one warning is printed, and a ring whose request is still in
-// flight (with the buffer it reads into) is never collected before its CQE.
+// The safety net for rings, pools and native buffers dropped without
+// close(), checked in a child process that can force garbage collection: the
+// kernel's fds and mappings go, one warning is printed, and a ring whose
+// request is still in flight (with the buffer it reads into) is never
+// collected before its CQE.
 import { afterAll, describe, expect, it } from "vitest";
 import { childScript, forceGc, runChild } from "./support/child.ts";
 import { makeFifo, runtime, tempDir } from "./support/uring.ts";
@@ -39,7 +40,7 @@ async function collect(done: () => boolean): Promise<void> {
 `;
 
 describe(`leak guard (${runtime})`, () => {
-  it("rings and a pool dropped without close() are released after collection, with one warning", async () => {
+  it("rings, pools and a native buffer dropped without close() are released after collection, with one warning", async () => {
     const script = childScript(tmp.dir, "dropped", `${procHelpers}
       const before = state();
       async function use(): Promise<void> {
@@ -52,7 +53,10 @@ describe(`leak guard (${runtime})`, () => {
         await b.timeout(1);
         const other = u.BufferPool.create({ count: 2, size: 4096, hugePages: true });
         other.view(1)[0] = 7;
-        pools.push([pool.address, pool.byteLength], [other.address, other.byteLength]);
+        // Locked and THP-advised: flags neither pool has, so its mapping stays its own.
+        const buffer = u.NativeBuffer.alloc(3 * 4096, { lock: true, transparentHugePages: true });
+        buffer.bytes[5] = 1;
+        pools.push([pool.address, pool.byteLength], [other.address, other.byteLength], [buffer.address, buffer.size]);
       }
       const pools: [number, number][] = [];
       await use();
@@ -70,11 +74,11 @@ describe(`leak guard (${runtime})`, () => {
     expect(during.rings).toBe(before.rings + 2);
     expect(during.eventfds).toBe(before.eventfds + 2);
     expect(during.ringMaps).toBeGreaterThan(before.ringMaps); // the mmap-mode ring's kernel mappings
-    expect(during.pools).toEqual([true, true]);
-    expect(after).toEqual({ ...before, pools: [false, false] });
+    expect(during.pools).toEqual([true, true, true]);
+    expect(after).toEqual({ ...before, pools: [false, false, false] });
     const warnings = r.stderr.split("\n").filter((l) => l.includes("garbage-collected without close()"));
     expect(warnings.length, r.stderr).toBe(1);
-    expect(warnings[0]).toMatch(/a (Ring|BufferPool) was garbage-collected without close\(\).*Call close\(\)/);
+    expect(warnings[0]).toMatch(/a (Ring|BufferPool|NativeBuffer) was garbage-collected without close\(\).*Call close\(\)/);
   });
 
   it("a dropped ring with a read in flight stays alive, and keeps its buffer, until the CQE; then it is collected", async () => {
