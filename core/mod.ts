@@ -1,7 +1,8 @@
 // The public API, the same under Bun and Deno. Import "uringshim" (the
 // runtime adapters re-export this after binding their FFI).
 export {
-  Ring, type Accepted, type BatchCallback, type OpenHow, type Received, type RingMessage, type RingOptions, type WaitidInfo,
+  Ring, type Accepted, type BatchCallback, type NewFdOptions, type OpenHow, type Received, type RingMessage, type RingOptions,
+  type WaitidInfo,
 } from "./ring.ts";
 export { BufferRing } from "./buffer-ring.ts";
 export {

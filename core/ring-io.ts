@@ -13,7 +13,7 @@ import { FixedFile } from "./fixed-file.ts";
 import { RingRegistered } from "./ring-register.ts";
 import {
   checkBits, checkBoolean, checkBuffer, checkBufferList, checkFd, checkFlags, checkInteger, checkOffset, checkOptions, checkSize,
-  checkU32,
+  checkU32, cloexecUnless, type NewFdOptions,
 } from "./validate.ts";
 
 const O_DIRECT_PIPE = 0o40000; // O_DIRECT: a "packet mode" pipe
@@ -413,13 +413,14 @@ export class RingIo extends RingRegistered {
 
   /**
    * pipe2(2) through the ring (6.16+): resolves with [readFd, writeFd].
-   * O_CLOEXEC is added. O_NONBLOCK does not make ring reads of an empty pipe
-   * fail EAGAIN (io_uring waits for data on any pipe); splice and tee do
-   * honour it.
+   * O_CLOEXEC is added unless options.inheritable. O_NONBLOCK does not make
+   * ring reads of an empty pipe fail EAGAIN (io_uring waits for data on any
+   * pipe); splice and tee do honour it.
    */
-  pipe(flags = 0): Promise<[number, number]> {
+  pipe(flags = 0, options: NewFdOptions = {}): Promise<[number, number]> {
     this.check("pipe");
-    const f = checkBits("pipe", "flags", flags, PIPE_FLAGS) | O_CLOEXEC;
+    const bits = checkBits("pipe", "flags", flags, PIPE_FLAGS);
+    const f = bits | cloexecUnless("pipe", options, bits, O_CLOEXEC);
     const fds = new Int32Array(new ArrayBuffer(8));
     return this.start(spec.pipe, 0, this.native.addressOf(fds), 0, 0, f, 0, 0, fds);
   }

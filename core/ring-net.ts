@@ -16,7 +16,9 @@ import { RingFs } from "./ring-fs.ts";
 import {
   decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_BYTES, type SocketAddress, type SocketAddressInput,
 } from "./sockaddr.ts";
-import { checkBits, checkBoolean, checkBuffer, checkBufferList, checkInteger, checkOptions } from "./validate.ts";
+import {
+  checkBits, checkBoolean, checkBuffer, checkBufferList, checkInteger, checkOptions, cloexecUnless, type NewFdOptions,
+} from "./validate.ts";
 
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
@@ -213,13 +215,14 @@ export class RingNet extends RingFs {
 
   /**
    * Multishot accept (5.19+): yields each accepted connection's fd
-   * (SOCK_CLOEXEC added) until the loop is left (which cancels it) or the
-   * kernel ends the request with an error.
+   * (SOCK_CLOEXEC added unless options.inheritable) until the loop is left
+   * (which cancels it) or the kernel ends the request with an error.
    */
-  acceptMultishot(fd: number | FixedFile, flags = 0): MultishotStream<number> {
+  acceptMultishot(fd: number | FixedFile, flags = 0, options: NewFdOptions = {}): MultishotStream<number> {
     this.check("acceptMultishot");
     const file = this.fileArg("acceptMultishot", fd);
-    const f = checkBits("acceptMultishot", "flags", flags, SOCK_NONBLOCK | SOCK_CLOEXEC) | SOCK_CLOEXEC;
+    const bits = checkBits("acceptMultishot", "flags", flags, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const f = bits | cloexecUnless("acceptMultishot", options, bits, SOCK_CLOEXEC);
     const stream: MultishotStream<number> = new MultishotStream({
       item: (res) => res,
       cancel: (op) => this.cancelRequest(op),
@@ -276,12 +279,13 @@ export class RingNet extends RingFs {
     return stream;
   }
 
-  /** socket(2): resolves with the fd (SOCK_CLOEXEC is added). type may include SOCK_NONBLOCK. */
-  socket(domain: number, type: number, protocol = 0): Promise<number> {
+  /** socket(2): resolves with the fd (SOCK_CLOEXEC is added unless options.inheritable). type may include SOCK_NONBLOCK. */
+  socket(domain: number, type: number, protocol = 0, options: NewFdOptions = {}): Promise<number> {
     this.check("socket");
     const d = checkInteger("socket", "domain", domain, 0, 45);
-    const t = checkBits("socket", "type", type, 0xf | SOCK_NONBLOCK | SOCK_CLOEXEC) | SOCK_CLOEXEC;
+    const bits = checkBits("socket", "type", type, 0xf | SOCK_NONBLOCK | SOCK_CLOEXEC);
     const p = checkInteger("socket", "protocol", protocol, 0, 0xffff);
+    const t = bits | cloexecUnless("socket", options, bits, SOCK_CLOEXEC, "type");
     return this.start(spec.socket, d, 0, t, 0, 0, 0, p, undefined);
   }
 
@@ -357,11 +361,15 @@ export class RingNet extends RingFs {
     return this.start(spec.connect, file, this.native.addressOf(sa), sa.byteLength, 0, 0, 0, 0, sa);
   }
 
-  /** accept4(2): resolves with the new fd (SOCK_CLOEXEC added) and the peer's address. flags: SOCK_NONBLOCK. */
-  accept(fd: number | FixedFile, flags = 0): Promise<Accepted> {
+  /**
+   * accept4(2): resolves with the new fd (SOCK_CLOEXEC added unless
+   * options.inheritable) and the peer's address. flags: SOCK_NONBLOCK.
+   */
+  accept(fd: number | FixedFile, flags = 0, options: NewFdOptions = {}): Promise<Accepted> {
     this.check("accept");
     const file = this.fileArg("accept", fd);
-    const f = checkBits("accept", "flags", flags, SOCK_NONBLOCK | SOCK_CLOEXEC) | SOCK_CLOEXEC;
+    const bits = checkBits("accept", "flags", flags, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const f = bits | cloexecUnless("accept", options, bits, SOCK_CLOEXEC);
     const addr = new Uint8Array(new ArrayBuffer(SOCKADDR_STORAGE_BYTES));
     const len = new Uint32Array(new ArrayBuffer(4));
     len[0] = addr.byteLength;

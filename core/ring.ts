@@ -25,6 +25,7 @@ import { checkBits, checkBoolean, checkBuffer, checkInteger, checkOptions, check
 export type { BatchCallback, RingMessage } from "./ring-base.ts";
 export type { OpenHow } from "./ring-fs.ts";
 export type { Accepted, Received } from "./ring-net.ts";
+export type { NewFdOptions } from "./validate.ts";
 
 export interface RingOptions {
   /** SQ entries, rounded up to a power of two (1–32768). Default 256. */

@@ -103,6 +103,28 @@ export function checkOptions(fn: string, value: unknown, name = "options"): Reco
   return value as Record<string, unknown>;
 }
 
+/** Options of the calls that create an fd (pipe, socket, accept, acceptMultishot). */
+export interface NewFdOptions {
+  /**
+   * Leave close-on-exec off, so a child process inherits the fd (to hand it
+   * a socket or a pipe end). Default false: every fd the library creates is
+   * close-on-exec.
+   */
+  inheritable?: boolean;
+}
+
+/**
+ * The close-on-exec bit (cloexec: O_CLOEXEC or SOCK_CLOEXEC) to add to a new
+ * fd's flags: none with options.inheritable, which then refuses flags that
+ * ask for close-on-exec themselves.
+ */
+export function cloexecUnless(fn: string, options: unknown, flags: number, cloexec: number, flagsName = "flags"): number {
+  const o = checkOptions(fn, options);
+  if (!checkBoolean(fn, "options.inheritable", o.inheritable ?? false)) return cloexec;
+  if ((flags & cloexec) !== 0) throw new RangeError(`${fn}(): ${flagsName} asks for close-on-exec but options.inheritable is true`);
+  return 0;
+}
+
 /** Flags made only of the bits in `allowed`: an unknown bit is a RangeError, never passed to the kernel. */
 export function checkBits(fn: string, name: string, value: unknown, allowed: number): number {
   const n = checkInteger(fn, name, value, 0, MAX_U32);

@@ -3,9 +3,10 @@
 // eventfds with the waiter armed, buffer pools, sockets from socket(),
 // accept(), acceptMultishot(), serve() and connect(), files from openat()
 // and openat2(), a pipe()), then execs /bin/ls on its own /proc/self/fd and
-// reports what that grandchild inherited. One fd is opened inheritable on
-// purpose (openat2's how.inheritable) and must show up, so the check can
-// see a leak when there is one.
+// reports what that grandchild inherited. One fd of each kind that has the
+// opt-out is opened inheritable on purpose (openat2's how.inheritable;
+// socket(), accept(), acceptMultishot() and pipe() with options.inheritable)
+// and must show up, so the check can see a leak when there is one.
 //
 // How the grandchild is started matters: Bun's own spawn closes every fd
 // above stderr in the child, which would hide a leak that any other exec
@@ -99,10 +100,11 @@ const ring = rings[0];
 const pools = [u.BufferPool.create({ count: 4, size: 4096 }), u.BufferPool.create({ count: 1, size: 2 << 20, hugePages: true })];
 named.openat = await ring.openat(file, u.O_RDONLY);
 named.openat2 = await ring.openat2(file, { flags: u.O_RDONLY });
-const inheritable = await ring.openat2(file, { flags: u.O_RDONLY, inheritable: true });
+const inheritable = { openat2: await ring.openat2(file, { flags: u.O_RDONLY, inheritable: true }) };
 let pipe = false;
 if (ring.supports("pipe")) {
   [named["pipe read"], named["pipe write"]] = await ring.pipe();
+  [inheritable["pipe read"], inheritable["pipe write"]] = await ring.pipe(0, { inheritable: true });
   pipe = true;
 }
 named.listener = await ring.socket(u.AF_INET, u.SOCK_STREAM);
@@ -115,6 +117,12 @@ named.accepted = (await ring.accept(named.listener)).fd;
 named.client2 = await ring.socket(u.AF_INET, u.SOCK_STREAM);
 await ring.connect(named.client2, { address: "127.0.0.1", port });
 for await (const fd of ring.acceptMultishot(named.listener)) { named.acceptMultishot = fd; break; }
+inheritable.socket = await ring.socket(u.AF_INET, u.SOCK_STREAM, 0, { inheritable: true });
+await ring.connect(inheritable.socket, { address: "127.0.0.1", port });
+inheritable.accept = (await ring.accept(named.listener, 0, { inheritable: true })).fd;
+named.client3 = await ring.socket(u.AF_INET, u.SOCK_STREAM);
+await ring.connect(named.client3, { address: "127.0.0.1", port });
+for await (const fd of ring.acceptMultishot(named.listener, 0, { inheritable: true })) { inheritable.acceptMultishot = fd; break; }
 const server = await u.serve(ring, { port: 0 }, async (conn) => { for await (const _ of conn) {} });
 const conn = await u.connect(ring, { port: server.port });
 named.server = server.fd;
@@ -149,14 +157,20 @@ describe(`O_CLOEXEC (${runtime})`, () => {
     expect(r.error).toBeUndefined();
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
-      mine: Record<string, string>; child: Record<string, string>; inheritable: number;
+      mine: Record<string, string>; child: Record<string, string>; inheritable: Record<string, number>;
       named: Record<string, number>; pipe: boolean;
     };
     const { mine, child, inheritable, named } = report;
 
-    // The control: the fd opened without O_CLOEXEC reaches the child, same number, same file.
-    expect(mine[inheritable]).toBe(join(tmp.dir, "data"));
-    expect(child[inheritable]).toBe(mine[inheritable]);
+    // The controls: each fd opened inheritable reaches the child, same number, same file.
+    expect(mine[inheritable.openat2]).toBe(join(tmp.dir, "data"));
+    expect(Object.keys(inheritable).sort()).toEqual(
+      ["accept", "acceptMultishot", "openat2", "socket", ...(report.pipe ? ["pipe read", "pipe write"] : [])].sort(),
+    );
+    for (const [what, fd] of Object.entries(inheritable)) {
+      expect(mine[fd], `${what} (fd ${fd})`).toBeDefined();
+      expect(child[fd], `${what} (fd ${fd}) in the child`).toBe(mine[fd]);
+    }
 
     // Every fd the API handed out was seen as new, and the kinds it cannot name are there too.
     for (const [what, fd] of Object.entries(named)) expect(mine[fd], `${what} (fd ${fd})`).toBeDefined();
@@ -167,8 +181,9 @@ describe(`O_CLOEXEC (${runtime})`, () => {
     if (report.pipe) expect(count("pipe:[")).toBeGreaterThanOrEqual(2);
 
     // None of them, other than the control, reached the child.
+    const controls = new Set(Object.values(inheritable));
     const leaked = Object.entries(mine)
-      .filter(([fd, target]) => Number(fd) !== inheritable && child[fd] === target)
+      .filter(([fd, target]) => !controls.has(Number(fd)) && child[fd] === target)
       .map(([fd, target]) => `${fd} -> ${target}`);
     expect(leaked).toEqual([]);
   });
@@ -179,6 +194,15 @@ describe(`O_CLOEXEC (${runtime})`, () => {
       expect(() => ring.openat2("/", { flags: uring.O_CLOEXEC, inheritable: true })).toThrow(RangeError);
       expect(() => ring.openat2("/", { flags: uring.O_CLOEXEC, inheritable: true })).toThrow(/openat2\(\).*how\.inheritable/);
       expect(() => ring.openat2("/", { inheritable: 1 as unknown as boolean })).toThrow(TypeError);
+      // The same for the fd-creating calls with options.inheritable.
+      const { SOCK_CLOEXEC } = uring;
+      expect(() => ring.socket(uring.AF_INET, uring.SOCK_STREAM | SOCK_CLOEXEC, 0, { inheritable: true })).toThrow(
+        /socket\(\): type asks for close-on-exec but options\.inheritable is true/,
+      );
+      expect(() => ring.accept(0, SOCK_CLOEXEC, { inheritable: true })).toThrow(RangeError);
+      expect(() => ring.acceptMultishot(0, SOCK_CLOEXEC, { inheritable: true })).toThrow(RangeError);
+      expect(() => ring.pipe(uring.O_CLOEXEC, { inheritable: true })).toThrow(/pipe\(\): flags asks for close-on-exec/);
+      expect(() => ring.socket(uring.AF_INET, uring.SOCK_STREAM, 0, { inheritable: "yes" as unknown as boolean })).toThrow(TypeError);
     } finally {
       ring.close();
     }

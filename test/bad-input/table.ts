@@ -187,7 +187,7 @@ export function table(): Row[] {
     ringRow("ftruncate", [fdArg(), sizeArg("length")]),
     ringRow("splice", [fdArg("fdIn"), offsetArg("offIn"), fdArg("fdOut"), offsetArg("offOut"), arg("nbytes", () => 0, badU32()), bitsArg("flags", 0, 0x10)]),
     ringRow("tee", [fdArg("fdIn"), fdArg("fdOut"), arg("nbytes", () => 0, badU32()), bitsArg("flags", 0, 0x10)]),
-    ringRow("pipe", [bitsArg("flags", 0, 0x1)]),
+    optionsRow("pipe", [bitsArg("flags", 0, 0x1)], [boolArg("options.inheritable")]),
     ringRow("pollAdd", [fdArg(), bitsArg("events", 1, 0x8000_0000, true)]),
     ringRow("pollMultishot", [fdArg(), bitsArg("events", 1, 0x8000_0000, true)]),
     optionsRow("readMultishot", [fdArg()], [
@@ -223,10 +223,12 @@ export function table(): Row[] {
       ])
     ),
     // ---- promise API: sockets --------------------------------------------------
-    ringRow("socket", [intArg("domain", 2, 0, 45, true), bitsArg("type", 1, 0x10, true), intArg("protocol", 0, 0, 0xffff)]),
+    optionsRow("socket", [intArg("domain", 2, 0, 45, true), bitsArg("type", 1, 0x10, true), intArg("protocol", 0, 0, 0xffff)], [
+      boolArg("options.inheritable"),
+    ]),
     ringRow("socketDirect", [intArg("domain", 2, 0, 45, true), bitsArg("type", 1, 0x10, true), intArg("protocol", 0, 0, 0xffff), arg("fileIndex", () => 1, badIntegers(0, 3))]),
     ringRow("acceptDirect", [fdArg(), arg("fileIndex", () => 1, badIntegers(0, 3)), bitsArg("flags", 0, 0x1)]),
-    ringRow("acceptMultishot", [fdArg(), bitsArg("flags", 0, 0x1)]),
+    optionsRow("acceptMultishot", [fdArg(), bitsArg("flags", 0, 0x1)], [boolArg("options.inheritable")]),
     ringRow("recvMultishot", [fdArg(), arg("bufferRing", (fx) => fx.bufferRing, [
       ...badObject(), bad("another ring's BufferRing", (fx) => (fx as Fixture).otherBufferRing, "TypeError"),
     ]), intArg("flags", 0, 0, 0x7fff_ffff)]),
@@ -239,7 +241,7 @@ export function table(): Row[] {
     ])]),
     ringRow("listen", [fdArg(), intArg("backlog", 1, 0, 0x7fff_ffff)]),
     ringRow("localAddress", [plainFdArg("fd")]),
-    ringRow("accept", [fdArg(), bitsArg("flags", 0, 0x1)]),
+    optionsRow("accept", [fdArg(), bitsArg("flags", 0, 0x1)], [boolArg("options.inheritable")]),
     ringRow("send", [fdArg(), bufArg(), intArg("flags", 0, 0, 0x7fff_ffff)]),
     ringRow("recv", [fdArg(), bufArg(), intArg("flags", 0, 0, 0x7fff_ffff)]),
     ringRow("sendZc", [fdArg(), bufArg(), intArg("flags", 0, 0, 0x7fff_ffff)]),
