@@ -87,22 +87,22 @@ export class Op {
   ) {}
 }
 
-/** Resolves or rejects op with its CQE. `closing`: the ring cancelled it. */
-export function settleOp(op: Op, res: number, flags: number, closing: boolean): void {
+/** Resolves or rejects op with its CQE. `closing`: the ring cancelled it. `why`: the ring's reason for a failure, if it knows one. */
+export function settleOp(op: Op, res: number, flags: number, closing: boolean, why?: string): void {
   const spec = op.spec;
   if (res >= 0 || (spec.outcome !== undefined && spec.outcome(res) && !(closing && res === -ECANCELED))) {
     op.resolve(spec.value === undefined ? res : spec.value(op, res, flags));
     return;
   }
-  op.reject(opError(op, res, closing));
+  op.reject(opError(op, res, closing, why));
 }
 
 /** The UringError for a failed CQE of op. */
-export function opError(op: Op, res: number, closing: boolean): UringError {
+export function opError(op: Op, res: number, closing: boolean, why?: string): UringError {
   // A request interrupted by the ring's own cancellation reports EINTR for
   // some file types; to the caller both mean "cancelled by close()".
   const code = closing && res === -EINTR ? -ECANCELED : res;
-  let detail = closing && code === -ECANCELED ? "the ring was closed" : op.detail;
+  let detail = closing && code === -ECANCELED ? "the ring was closed" : why ?? op.detail;
   // The kernel does not say which fd was bad: name the request's (error path only).
   if (detail === undefined && code === -EBADF && op.fd >= 0) {
     detail = op.spec.badFd?.(op) ?? fdDetail("fd", op.fd, (op.sqeFlags & IOSQE_FIXED_FILE) !== 0);

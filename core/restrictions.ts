@@ -5,7 +5,7 @@
 // allowed completes with -EACCES, a register opcode not allowed fails with
 // -EACCES. Everything not listed is refused (the kernel's default).
 import { IORING_UNREGISTER_RING_FDS } from "./constants.ts";
-import { opcodeInfo } from "./opcodes.ts";
+import { flagNames, opcodeInfo, SQE_FLAGS } from "./opcodes.ts";
 import { checkInteger, checkOptions } from "./validate.ts";
 
 /** Ring.open({ restrictions }): what the ring may do once enabled. */
@@ -125,4 +125,21 @@ export function encodeRestrictions(fn: string, options: unknown): EncodedRestric
     registerOps: Object.freeze(registerOps.map((n) => REGISTER_OPS[n] ?? String(n))),
   });
   return { table, count: entries.length, normalised, registerOpcodes: new Set(registerOps) };
+}
+
+/**
+ * Why restrictions r refuse an SQE of this opcode carrying these IOSQE_*
+ * flags, or undefined when they allow it: an EACCES then came from the
+ * operation itself (a file's permissions), not from the ring.
+ */
+export function refusalOf(r: Restrictions, opcode: number, sqeFlags: number): string | undefined {
+  const name = opcodeInfo(opcode)?.name ?? `opcode ${opcode}`;
+  if (!r.ops.includes(name)) return `this ring's restrictions do not allow ${name}; they allow ${r.ops.join(", ")}`;
+  const { allowed, required } = r.sqeFlags;
+  const extra = sqeFlags & ~(allowed | required);
+  const names = (mask: number) => flagNames(SQE_FLAGS, mask).map((f) => `IOSQE_${f}`).join(" | ");
+  if (extra !== 0) return `this ring's restrictions do not allow the SQE flag ${names(extra)}`;
+  const missing = required & ~sqeFlags;
+  if (missing !== 0) return `this ring's restrictions require the SQE flag ${names(missing)}`;
+  return undefined;
 }

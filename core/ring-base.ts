@@ -10,7 +10,7 @@ import {
 } from "./constants.ts";
 import { IORING_CQE_F_MORE } from "./cqe.ts";
 import { ERRNO_BY_NAME } from "./errno.ts";
-import { closedError, EAGAIN, EBUSY, ECANCELED, EINVAL, EOPNOTSUPP, ETIME, UringError, uringError } from "./errors.ts";
+import { closedError, EACCES, EAGAIN, EBUSY, ECANCELED, EINVAL, EOPNOTSUPP, ETIME, UringError, uringError } from "./errors.ts";
 import type { Native, Waiter } from "./native.ts";
 import { MultishotStream } from "./op-stream.ts";
 import {
@@ -293,6 +293,11 @@ export class RingBase implements Disposable {
    * word has UD_INTERNAL in its low bits and a resource kind above.
    */
   protected onResourceCqe(_lo: number, _hi: number, _res: number): void {}
+
+  /** Why the ring itself refused op (EACCES from its restrictions), or undefined when it did not. */
+  protected refusal(_op: Op): string | undefined {
+    return undefined;
+  }
 
   /**
    * Blocks (bounded by deadlineMs) until done() is true, entering the kernel
@@ -614,7 +619,10 @@ export class RingBase implements Disposable {
     while (this.#inbox.length > 0 && this.#receivers.length > 0) this.#receivers.shift()!.resolve(this.#inbox.shift()!);
     if (settle !== undefined) {
       const closing = this.#closing;
-      for (let i = 0; i < settle.length; i++) settleOp(settle[i], settle[i].res, settle[i].cqeFlags, closing);
+      for (let i = 0; i < settle.length; i++) {
+        const op = settle[i];
+        settleOp(op, op.res, op.cqeFlags, closing, op.res === -EACCES ? this.refusal(op) : undefined);
+      }
     }
     if (streamed !== undefined) {
       const closing = this.#closing;

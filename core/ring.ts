@@ -15,9 +15,9 @@ import {
   FUTEX_BITSET_MATCH_ANY, FUTEX_WAITV_MAX, FUTEX2_PRIVATE, FUTEX2_SIZE_U32, IORING_MSG_DATA,
   IORING_TIMEOUT_MULTISHOT, P_PIDFD,
 } from "./op-constants.ts";
-import { noValue, opcodeOf, type OpSpec, UD_MESSAGE } from "./ops.ts";
+import { noValue, type Op, opcodeOf, type OpSpec, UD_MESSAGE } from "./ops.ts";
 import { inferProbe, Probe, probe, probeKernel } from "./probe.ts";
-import { encodeRestrictions, type RestrictionOptions, type Restrictions } from "./restrictions.ts";
+import { encodeRestrictions, refusalOf, type RestrictionOptions, type Restrictions } from "./restrictions.ts";
 import { RingCore } from "./ring-core.ts";
 import { RingNet } from "./ring-net.ts";
 import { checkBits, checkBoolean, checkBuffer, checkInteger, checkOptions, checkU32 } from "./validate.ts";
@@ -261,6 +261,10 @@ export class Ring extends RingNet {
   /** The restrictions the ring was opened with (normalised), or undefined. */
   get restrictions(): Restrictions | undefined {
     return this.#restrictions;
+  }
+
+  protected override refusal(op: Op): string | undefined {
+    return this.#restrictions === undefined ? undefined : refusalOf(this.#restrictions, op.spec.opcode, op.sqeFlags);
   }
 
   /** Opened with { disabled: true } and not enabled yet: operations reject EBADFD. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, compatOff, random, rejection, tempDir, uring } from "./support/uring.ts";
 
-const { Ring, BufferPool, IOSQE_FIXED_FILE, IORING_SETUP_R_DISABLED, IORING_SETUP_SINGLE_ISSUER, O_RDONLY } = uring;
+const { Ring, BufferPool, IOSQE_ASYNC, IOSQE_FIXED_FILE, IORING_SETUP_R_DISABLED, IORING_SETUP_SINGLE_ISSUER, O_RDONLY } = uring;
 const BLOCK = 4096;
 
 describe("restrictions", () => {
@@ -45,12 +45,25 @@ describe("restrictions", () => {
     expect(buf).toEqual(data.subarray(BLOCK));
     const refused = await rejection(ring.write(fd, buf, 0));
     expect([refused.code, refused.op]).toEqual(["EACCES", "write"]);
-    expect((await rejection(ring.statx(path))).code).toBe("EACCES");
+    // The message says it was the ring, and what it allows.
+    expect(refused.message).toBe(
+      "write: EACCES: Permission denied (this ring's restrictions do not allow write; they allow nop, asyncCancel, openat, close, read)",
+    );
+    expect((await rejection(ring.statx(path))).message).toMatch(/restrictions do not allow statx;/);
     // An SQE flag not allowed (IOSQE_IO_LINK of a chain) is refused the same way.
     const [first, second] = await ring.link([ring.nop(), ring.nop()]);
     expect(first.status === "rejected" && (first.reason as { code: string }).code).toBe("EACCES");
+    expect(first.status === "rejected" && (first.reason as Error).message).toMatch(/restrictions do not allow the SQE flag IOSQE_IO_LINK\)$/);
     expect(second.status).toBe("rejected");
     await ring.closeFd(fd);
+  });
+
+  it("an SQE without a required flag is refused, and the message names the flag", async () => {
+    using ring = Ring.open({ entries: 8, restrictions: { ops: ["nop"], sqeFlags: { required: IOSQE_ASYNC } } });
+    const refused = await rejection(ring.nop());
+    expect(refused.code).toBe("EACCES");
+    expect(refused.message).toMatch(/\(this ring's restrictions require the SQE flag IOSQE_ASYNC\)$/);
+    await expect(ring.sqeSetFlags(ring.nop(), IOSQE_ASYNC)).resolves.toBeUndefined();
   });
 
   it("refuses a register opcode not allowed after enabling, and allows a listed one", async () => {

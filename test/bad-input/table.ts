@@ -536,7 +536,7 @@ export const EXEMPT: Record<string, string[]> = {
   Ring: [
     // protected helpers of the class chain (not public API)
     "check", "start", "startStream", "enqueue", "waitUntil", "inFlightMatching", "cancelMatching", "cancelRequest", "fileArg",
-    "fixedTarget", "onResourceCqe",
+    "fixedTarget", "onResourceCqe", "refusal",
     // Ring.open() records the compat outcome through it, once
     "initCompat",
     // called by BufferPool.close() on its holders; a no-op once the ring is closed
