@@ -12,7 +12,8 @@ import { FixedFile } from "./fixed-file.ts";
 import { RingIo } from "./ring-io.ts";
 import { Statx, STATX_SIZE_BYTES } from "./statx.ts";
 import {
-  checkBits, checkBoolean, checkBuffer, checkDirFd, checkFlags, checkInteger, checkOptions, checkU32, encodeName, encodePath,
+  checkBits, checkBoolean, checkBuffer, checkDirFd, checkFlags, checkInteger, checkOptions, checkU32, cloexecUnless, encodeName,
+  encodePath,
 } from "./validate.ts";
 
 const RENAME_FLAGS = 0x7;
@@ -123,10 +124,8 @@ export class RingFs extends RingIo {
     this.check("openat2");
     const p = encodePath("openat2", path);
     const o = checkOptions("openat2", how, "how");
-    const inheritable = checkBoolean("openat2", "how.inheritable", o.inheritable ?? false);
     let flags = checkFlags("openat2", "how.flags", o.flags ?? 0);
-    if (inheritable && (flags & O_CLOEXEC) !== 0) throw new RangeError("openat2(): how.flags has O_CLOEXEC but how.inheritable is true");
-    flags = (inheritable ? flags : flags | O_CLOEXEC) >>> 0;
+    flags = (flags | cloexecUnless("openat2", how, flags, O_CLOEXEC, "how.flags", "how")) >>> 0;
     const creating = (flags & O_CREAT) !== 0 || (flags & O_TMPFILE) === O_TMPFILE;
     // The kernel rejects a mode without O_CREAT/O_TMPFILE: default it only when creating.
     const mode = checkInteger("openat2", "how.mode", o.mode ?? (creating ? 0o644 : 0), 0, 0o7777);

@@ -116,12 +116,17 @@ export interface NewFdOptions {
 /**
  * The close-on-exec bit (cloexec: O_CLOEXEC or SOCK_CLOEXEC) to add to a new
  * fd's flags: none with options.inheritable, which then refuses flags that
- * ask for close-on-exec themselves.
+ * ask for close-on-exec themselves. optionsName: what the caller calls the
+ * options object (openat2's is `how`).
  */
-export function cloexecUnless(fn: string, options: unknown, flags: number, cloexec: number, flagsName = "flags"): number {
-  const o = checkOptions(fn, options);
-  if (!checkBoolean(fn, "options.inheritable", o.inheritable ?? false)) return cloexec;
-  if ((flags & cloexec) !== 0) throw new RangeError(`${fn}(): ${flagsName} asks for close-on-exec but options.inheritable is true`);
+export function cloexecUnless(
+  fn: string, options: unknown, flags: number, cloexec: number, flagsName = "flags", optionsName = "options",
+): number {
+  const o = checkOptions(fn, options, optionsName);
+  if (!checkBoolean(fn, `${optionsName}.inheritable`, o.inheritable ?? false)) return cloexec;
+  if ((flags & cloexec) !== 0) {
+    throw new RangeError(`${fn}(): ${flagsName} asks for close-on-exec but ${optionsName}.inheritable is true`);
+  }
   return 0;
 }
 
