@@ -45,8 +45,12 @@ export class BufferRing implements Disposable {
   readonly ringMemory: BufferPool;
   readonly #data: BufferPool;
   readonly #mask: number;
-  readonly #tail: Uint16Array;
-  readonly #entries: DataView;
+  /** The same entries as u16 halves: bid, and the tail (entry 0's resv). */
+  readonly #halves: Uint16Array;
+  /** The ring's entries as u32 words (4 per struct io_uring_buf). */
+  readonly #words: Uint32Array;
+  /** Per buffer: its address as two u32 halves (low, high), computed once: release() allocates no BigInt. */
+  readonly #addressWords: Uint32Array;
   #next = 0;
   /** Per buffer: true while the kernel may fill it (added and not yet handed back in a CQE). */
   readonly #kernelOwns: Uint8Array;
@@ -73,8 +77,14 @@ export class BufferRing implements Disposable {
     this.#data = data;
     this.#mask = entries - 1;
     const bytes = ringMemory.view(0);
-    this.#tail = new Uint16Array(bytes.buffer, bytes.byteOffset, entries * (BUF_BYTES / 2));
-    this.#entries = new DataView(bytes.buffer, bytes.byteOffset, entries * BUF_BYTES);
+    this.#halves = new Uint16Array(bytes.buffer, bytes.byteOffset, entries * (BUF_BYTES / 2));
+    this.#words = new Uint32Array(bytes.buffer, bytes.byteOffset, entries * (BUF_BYTES / 4));
+    this.#addressWords = new Uint32Array(2 * entries);
+    for (let bid = 0; bid < entries; bid++) {
+      const address = data.slotAddress(bid);
+      this.#addressWords[2 * bid] = address % 2 ** 32;
+      this.#addressWords[2 * bid + 1] = Math.floor(address / 2 ** 32);
+    }
     this.#kernelOwns = new Uint8Array(entries);
     this.#offsets = new Uint32Array(entries);
   }
@@ -85,17 +95,22 @@ export class BufferRing implements Disposable {
   }
 
   #add(bid: number): void {
-    const at = (this.#next++ & this.#mask) * BUF_BYTES;
-    this.#entries.setBigUint64(at, BigInt(this.#data.slotAddress(bid)), true);
-    this.#entries.setUint32(at + 8, this.size, true);
-    this.#entries.setUint16(at + 12, bid, true);
+    // Little-endian words (io_uring hosts are): addr lo, addr hi, len, then bid
+    // in the low half of the last word. Its high half is resv, the ring's
+    // tail in entry 0: written only by #publish, so a u16 store for bid.
+    const w = (this.#next++ & this.#mask) * (BUF_BYTES / 4);
+    const words = this.#words;
+    words[w] = this.#addressWords[2 * bid];
+    words[w + 1] = this.#addressWords[2 * bid + 1];
+    words[w + 2] = this.size;
+    this.#halves[2 * w + 6] = bid;
     this.#kernelOwns[bid] = 1;
     this.#offsets[bid] = 0;
   }
 
   #publish(): void {
     // A store-release of the tail: the entries above are visible before it.
-    Atomics.store(this.#tail, TAIL_U16, this.#next & 0xffff);
+    Atomics.store(this.#halves, TAIL_U16, this.#next & 0xffff);
   }
 
   #take(bufferId: number, length: number, more: boolean): Uint8Array {
