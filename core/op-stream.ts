@@ -96,12 +96,17 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
   #pump(): void {
     const resolve = this.#waiting;
     if (resolve === undefined) return;
+    // The common case, an item for a waiting next(), settles it directly.
+    const value = this.#shift();
+    if (value === SKIP && this.#failure === undefined && !this.#ended && !this.#stopping) return; // still waiting
     const reject = this.#waitingReject!;
     this.#waiting = this.#waitingReject = undefined;
-    this.next().then(resolve, reject);
+    if (value !== SKIP) resolve({ value, done: false });
+    else this.next().then(resolve, reject);
   }
 
-  next(): Promise<IteratorResult<T>> {
+  /** The next queued item, or SKIP when none is queued. */
+  #shift(): T | typeof SKIP {
     while (this.#head < this.#cqes.length) {
       const res = this.#cqes[this.#head];
       const flags = this.#cqes[this.#head + 1];
@@ -111,8 +116,14 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
         this.#head = 0;
       }
       const value = this.hooks.item(res, flags);
-      if (value !== SKIP) return Promise.resolve({ value, done: false });
+      if (value !== SKIP) return value;
     }
+    return SKIP;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    const value = this.#shift();
+    if (value !== SKIP) return Promise.resolve({ value, done: false });
     if (this.#failure !== undefined) {
       const failure = this.#failure;
       this.#failure = undefined;
