@@ -217,6 +217,28 @@ describe("serve / connect / Connection", () => {
     await conn.close(); // idempotent
   });
 
+  it("write() on a connection whose ring closed rejects (never throws), and so does the next", async () => {
+    const own = RingClass.open({ entries: 16 });
+    const listener = net.createServer((s) => s.resume());
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    try {
+      const conn = await connect(own, { port: (listener.address() as net.AddressInfo).port });
+      await conn.write("before");
+      own.close();
+      let first: Promise<void> | undefined;
+      expect(() => {
+        first = conn.write("after");
+      }).not.toThrow();
+      expect((await rejection(first!)).code).toBe("ERING_CLOSED");
+      // The failed write left no write counted in flight: the next one fails the same way, on its own.
+      expect((await rejection(conn.write("again"))).code).toBe("ERING_CLOSED");
+      await conn.close(); // closes the fd directly: the ring is gone
+    } finally {
+      own.close();
+      await new Promise((r) => listener.close(r));
+    }
+  });
+
   it("a handler's error goes to onError; ECONNREFUSED is typed", async () => {
     const errors: unknown[] = [];
     await using server = await serve(ring, { onError: (e) => errors.push(e) }, () => {
