@@ -4,6 +4,7 @@ import Table from "cli-table3";
 import type { Header, Result, RunResult } from "./types.ts";
 import { runnerLabel } from "./suites.ts";
 import { pairedRatios, spread } from "./stats.ts";
+import { checkTargets, TARGETS_HEAD, TARGETS_NOTE, targetRows } from "./targets.ts";
 
 /** A runner that did not run a case, and why. */
 export interface Skip {
@@ -110,7 +111,7 @@ export function resultJson(r: Result, all: readonly Result[]) {
 export type ResultJson = ReturnType<typeof resultJson>;
 
 export function toJson(header: Header, results: readonly Result[], skipped: readonly Skip[]): string {
-  return JSON.stringify({ header, results: results.map((r) => resultJson(r, results)), skipped }, null, 2);
+  return JSON.stringify({ header, results: results.map((r) => resultJson(r, results)), skipped, targets: checkTargets(results) }, null, 2);
 }
 
 // ---- tables ----------------------------------------------------------------------------
@@ -177,6 +178,12 @@ export function toTable(header: Header, results: readonly Result[], skipped: rea
     }
     out.push("", group, t.toString());
   }
+  const targets = checkTargets(results);
+  if (targets.length) {
+    const t = new Table({ head: [...TARGETS_HEAD], style: { head: [], border: [], compact: true } });
+    for (const r of targetRows(targets)) t.push(r);
+    out.push("", "targets", t.toString(), TARGETS_NOTE);
+  }
   out.push("", LEGEND);
   const skips = skipLines(skipped);
   if (skips.length) out.push("", "not run:", ...skips.map((s) => `  ${s}`));
@@ -240,6 +247,8 @@ export function toMarkdown(header: Header, results: readonly Result[], skipped: 
       1,
     ),
   );
+  const targets = checkTargets(results);
+  if (targets.length) out.push("", "## Targets", "", TARGETS_NOTE, "", ...mdTable([...TARGETS_HEAD], targetRows(targets), 99));
   for (const [group, rs] of byGroup(results)) {
     out.push("", `## ${group}`, "");
     let last = "";

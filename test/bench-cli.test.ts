@@ -441,7 +441,7 @@ describe(`bench/cli.ts under ${runtime}`, () => {
     writePatternFile(file, 4 << 20);
     const [cmd, base] = runtimeCommand(cli);
     const r = spawnSync(cmd, [
-      ...base, "--workload", "randread", "--qd", "4", "--rounds", "1", "--duration", "50ms", "--warmup", "0",
+      ...base, "--workload", "randread", "--qd", "32", "--rounds", "1", "--duration", "50ms", "--warmup", "0",
       "--runtime", runtime, "--impl", "c,batch,promise", "--file", file, "--json", "--no-pin",
     ], { encoding: "utf8", timeout: 120_000 });
     expect(r.stderr).not.toMatch(/failed/);
@@ -457,7 +457,7 @@ describe(`bench/cli.ts under ${runtime}`, () => {
       expect(x.mbps).toBeGreaterThan(0);
       expect(x.perRound[0].ops).toBeGreaterThan(0);
       expect(x.ratioToC).toBeGreaterThan(0);
-      expect(x.options).toMatchObject({ bs: 4096, qd: 4, batch: 4, direct: false });
+      expect(x.options).toMatchObject({ bs: 4096, qd: 32, batch: 32, direct: false });
       const { p50Ns, p99Ns, p999Ns } = x.latency;
       expect(p50Ns).toBeGreaterThan(0);
       expect(p99Ns).toBeGreaterThanOrEqual(p50Ns);
@@ -465,5 +465,11 @@ describe(`bench/cli.ts under ${runtime}`, () => {
       expect(x.cpuPerOpUs).toBeGreaterThan(0);
       expect(x.verified).toBe(true); // the file holds the pattern: every child checked its reads
     }
+    // The one target this case measures, for this runtime alone.
+    expect(out.targets.map((t: { target: string }) => t.target)).toEqual(["promise API, 4K page-cache random reads QD 32 (vs C)"]);
+    const [t] = out.targets;
+    expect(t[runtime].value).toBeCloseTo(out.results[2].ratioToC, 9);
+    expect(t[runtime].met).toBe(t[runtime].value >= 0.9);
+    expect(t[runtime === "bun" ? "deno" : "bun"]).toBeUndefined();
   });
 });
