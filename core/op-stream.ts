@@ -54,7 +54,7 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
     return this.#ended;
   }
 
-  onCqe(op: Op, res: number, flags: number, closing: boolean): void {
+  onCqe(op: Op, res: number, flags: number, closing: boolean, why?: string): void {
     const more = (flags & IORING_CQE_F_MORE) !== 0;
     const spec = op.spec;
     if (res >= 0 || (spec.outcome !== undefined && spec.outcome(res))) {
@@ -66,7 +66,7 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
       } else if (!closing && !this.#stopping && this.hooks.restart?.(res)) {
         return;
       } else {
-        this.#failure = opError(op, res, closing);
+        this.#failure = opError(op, res, closing, why);
       }
     }
     if (!more) this.#finish();

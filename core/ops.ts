@@ -36,9 +36,9 @@ export function fdDetail(name: string, fd: number, fixed: boolean): string {
   return `${name} ${fd}${fixed ? " (fixed)" : ""}`;
 }
 
-/** Receives every CQE of a multishot request (see op-stream.ts). */
+/** Receives every CQE of a multishot request (see op-stream.ts). `why`: the ring's reason for a failure, if it knows one (settleOp's). */
 export interface CqeSink {
-  onCqe(op: Op, res: number, flags: number, closing: boolean): void;
+  onCqe(op: Op, res: number, flags: number, closing: boolean, why?: string): void;
 }
 
 /** user_data high word: the low 2 bits say who a CQE belongs to. */

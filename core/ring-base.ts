@@ -628,7 +628,8 @@ export class RingBase implements Disposable {
       const closing = this.#closing;
       for (let i = 0; i < streamed.length; i += 3) {
         const op = streamed[i] as Op;
-        op.sink!.onCqe(op, streamed[i + 1] as number, streamed[i + 2] as number, closing);
+        const res = streamed[i + 1] as number;
+        op.sink!.onCqe(op, res, streamed[i + 2] as number, closing, res === -EACCES ? this.refusal(op) : undefined);
       }
     }
     return batchDone;

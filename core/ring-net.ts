@@ -114,9 +114,9 @@ class ZeroCopySink implements CqeSink {
   #error: UringError | undefined;
   constructor(readonly resolve: (n: number) => void, readonly reject: (e: unknown) => void) {}
 
-  onCqe(op: Op, res: number, flags: number, closing: boolean): void {
+  onCqe(op: Op, res: number, flags: number, closing: boolean, why?: string): void {
     if ((flags & IORING_CQE_F_NOTIF) === 0) {
-      if (res < 0) this.#error = opError(op, res, closing);
+      if (res < 0) this.#error = opError(op, res, closing, why);
       else this.#bytes = res;
       if ((flags & IORING_CQE_F_MORE) !== 0) return; // the notification follows
     }

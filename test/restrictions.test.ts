@@ -58,6 +58,26 @@ describe("restrictions", () => {
     await ring.closeFd(fd);
   });
 
+  it("a multishot request the restrictions refuse ends its iterator with the same EACCES message", async () => {
+    using ring = Ring.open({ entries: 8, restrictions: { ops: ["nop"] } });
+    const fd = await openFd();
+    try {
+      let error: unknown;
+      try {
+        for await (const _ of ring.pollMultishot(fd, 1 /* POLLIN */)) throw new Error("a refused poll delivered an event");
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: "EACCES", op: "pollMultishot" });
+      // Restrictions are by opcode: a multishot poll is IORING_OP_POLL_ADD, what restrictions.ops would have to name.
+      expect((error as Error).message).toBe(
+        "pollMultishot: EACCES: Permission denied (this ring's restrictions do not allow pollAdd; they allow nop, asyncCancel)",
+      );
+    } finally {
+      await closeFd(fd);
+    }
+  });
+
   it("an SQE without a required flag is refused, and the message names the flag", async () => {
     using ring = Ring.open({ entries: 8, restrictions: { ops: ["nop"], sqeFlags: { required: IOSQE_ASYNC } } });
     const refused = await rejection(ring.nop());
