@@ -7,7 +7,7 @@ import { type Plan, runPlans, type RunOutcome } from "../bench/orchestrate.ts";
 import { toMarkdown, toTable } from "../bench/report.ts";
 import { makeCase, notApplicable, runnersFor } from "../bench/suites.ts";
 import { summarize } from "../bench/summarize.ts";
-import { checkTargets, type TargetCheck } from "../bench/targets.ts";
+import { checkTargets, formatMeasured, type TargetCheck } from "../bench/targets.ts";
 import type { Case, Header } from "../bench/types.ts";
 
 const header: Header = {
@@ -29,13 +29,15 @@ const CASES: Case[] = [
  * Three rounds whose speed drifts (round 2 at half speed, for everyone):
  * IOPS = 1000 × factor × drift; p50 = C's 10 µs plus the runner's extra.
  */
-function results(factor: Record<string, number>, extraP50Us: Record<string, number>) {
+function results(
+  factor: Record<string, number>, extraP50Us: Record<string, number>, p50Us = (key: string, _round: number) => 10 + (extraP50Us[key] ?? 0),
+) {
   const runners = runnersFor(["c", "batch", "promise", "fs-sync", "fs-async", "native-file", "fio"], ["bun", "deno"]);
   const plans: Plan[] = CASES.map((c) => ({ case: c, runners: runners.filter((r) => notApplicable(r.impl, c) === null), skipped: [] }));
   const { raws } = runPlans(plans, 3, {
     run(r, c, round): RunOutcome {
       const f = factor[r.key] ?? 1;
-      const p50 = 10_000 + (extraP50Us[r.key] ?? 0) * 1000;
+      const p50 = p50Us(r.key, round) * 1000;
       const line = {
         ops: Math.round(1000 * f * (round === 2 ? 0.5 : 1)), seconds: 1, cpuUserUs: 1, cpuSysUs: 1,
         latency: c.workload === "nop" ? null : { p50Ns: p50, p99Ns: p50 * 2, p999Ns: p50 * 3, samples: 100 },
@@ -97,6 +99,19 @@ describe("bench targets", () => {
     expect(byTarget(checks, "QD 1 page cache, batch API").deno).toMatchObject({ value: 1.5, met: false });
     expect(byTarget(checks, "QD 1 O_DIRECT, promise API").bun).toMatchObject({ value: 3, met: false });
     expect(byTarget(checks, "QD 1 O_DIRECT, promise API").deno).toMatchObject({ value: -0.25, met: true });
+  });
+
+  it("latency is paired by round like the ratios: a slow round of the device moves C and JS together", () => {
+    // C's p50 by round 10, 10, 40 µs; Bun's 11, 30, 41: per round +1, +20, +1, so +1 (medians alone would say 30 - 10 = +20).
+    const p50 = (key: string, round: number) => key === "c" ? [10, 10, 40][round] : key === "bun-promise" ? [11, 30, 41][round] : 10;
+    const t = byTarget(checkTargets(results({}, {}, p50)), "QD 1 O_DIRECT, promise API");
+    expect(t.bun).toMatchObject({ value: 1, met: true });
+  });
+
+  it("a miss that two decimals would round onto the target shows a third", () => {
+    const t = byTarget(checkTargets(results({ "bun-batch": 0.949, "deno-batch": 0.95 }, {})), "batch API, NOP batch 32");
+    expect(formatMeasured(t, t.bun)).toBe("0.949x ✗");
+    expect(formatMeasured(t, t.deno)).toBe("0.95x ✓");
   });
 
   it("targets whose cases did not run are left out; the reports print the rest", () => {
