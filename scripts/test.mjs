@@ -20,13 +20,30 @@ function run(cmd, args, env = {}) {
   return r.status ?? 1;
 }
 
+/** The runner's JSON report, or undefined when it wrote none. */
+function report(file) {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 function vitest(name, cmd, args, options = [], files = extra, env = {}) {
   const file = join(out, `${name.replace(/\W+/g, "_")}.json`);
-  const status = run(cmd, [...args, "run", ...options, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`, ...files], env);
-  let r;
-  try {
-    r = JSON.parse(readFileSync(file, "utf8"));
-  } catch {
+  const argv = [...args, "run", ...options, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`, ...files];
+  let status = run(cmd, argv, env);
+  let r = report(file);
+  if (r === undefined && status !== 0) {
+    // The runner process itself died (a failing test still writes the
+    // report): a runtime crash, e.g. Bun 1.4.5's rare segfault. Run it
+    // once more and say so; a crash that repeats still fails the run.
+    console.log(`== ${name}: the runner died without results (exit ${status}); running it once more ==`);
+    lines.push(`${name}: the first run died without results (exit ${status}); the counts below are the second run's`);
+    status = run(cmd, argv, env);
+    r = report(file);
+  }
+  if (r === undefined) {
     lines.push(`${name}: no results (exit ${status})`);
     totals.failed++;
     ok = false;
