@@ -85,8 +85,6 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
   #closing: Promise<void> | undefined;
   /** Writes not yet done, and the last one: each write starts after the previous finished. */
   #writes = 0;
-  /** The bytes of the write in flight alone (write()'s fast path), until its send completes. */
-  #sending: Uint8Array | undefined;
   #lastWrite: Promise<void> | undefined;
   readonly #iterator: AsyncIterator<Uint8Array>;
 
@@ -191,35 +189,11 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
     if (this.#closed) return Promise.reject(closedError("Connection.write", "connection"));
     const bytes = typeof data === "string" ? encoder.encode(data) : checkBuffer("Connection.write", data, "data");
     if (bytes.byteLength === 0) return this.#lastWrite ?? Promise.resolve();
-    let p: Promise<void>;
-    if (this.#writes++ === 0) {
-      // Alone in flight (the usual case): one send, continued only if partial.
-      this.#sending = bytes;
-      try {
-        p = this.#ring.send(this.fd, bytes).then(this.#onSent, this.#onSendFailed);
-      } catch (e) {
-        p = Promise.reject(e).catch(this.#onSendFailed);
-      }
-    } else {
-      p = this.#sendAll(bytes, this.#lastWrite);
-    }
+    this.#writes++;
+    const p = this.#sendAll(bytes, this.#lastWrite);
     this.#lastWrite = p;
     return p;
   }
-
-  readonly #onSent = (n: number): Promise<void> | undefined => {
-    const bytes = this.#sending!;
-    this.#sending = undefined;
-    if (n < bytes.byteLength) return this.#sendAll(bytes.subarray(n), undefined);
-    if (--this.#writes === 0) this.#lastWrite = undefined;
-    return undefined;
-  };
-
-  readonly #onSendFailed = (e: unknown): never => {
-    this.#sending = undefined;
-    if (--this.#writes === 0) this.#lastWrite = undefined;
-    throw e;
-  };
 
   async #sendAll(bytes: Uint8Array, previous: Promise<void> | undefined): Promise<void> {
     try {
