@@ -1,43 +1,46 @@
-// TCP connections over a Ring, so an echo or request/response server is a
-// few lines:
+// One TCP connection over a Ring (server.ts accepts them, connect() dials
+// out). Two ways to read it:
 //
-//   const server = await serve(ring, { port: 8080 }, async (conn) => {
-//     for await (const chunk of conn) await conn.write(chunk);
-//   });
+//   for await (const chunk of conn) await conn.write(chunk);   // a handler loop
+//   serve(ring, options, { data(conn, chunk) { conn.send(chunk); } })   // callbacks
 //
-// serve() listens and accepts with one multishot accept; every accepted
-// connection receives with a multishot receive into one provided-buffer
-// ring shared by the whole server. connect() dials out. No protocol
-// parsing: chunks are whatever the kernel delivered.
+// A connection of a server receives with a multishot receive into the
+// server's shared provided-buffer ring; a connect()ed one with single
+// receives into a private buffer (or a buffer ring it is given). No
+// protocol parsing: chunks are whatever the kernel delivered.
 //
-// Chunks are zero-copy: each is a view of the buffer the kernel wrote the
-// data into, valid until the loop asks for the next chunk (or leaves, or
-// the connection closes); then the buffer goes back to the kernel. Copy a
-// chunk (chunk.slice()) to keep it longer. Awaiting write(chunk) inside the
-// loop is safe: the buffer is handed back only after the send is done.
-import { BufferRing } from "./buffer-ring.ts";
+// Chunks are zero-copy views of the buffer the kernel wrote. A buffer goes
+// back to the kernel when its chunk is done with (the loop asks for the
+// next one, or the data callback returns) and every write started before
+// that has been sent, so writing a chunk back needs no copy, awaited or
+// not. Copy a chunk (chunk.slice()) to keep it longer.
+//
+// Writes go out one after another in call order, each resubmitted until
+// every byte is sent: write() resolves then; send() has no promise, and a
+// failure closes the connection instead (reported like a handler's error).
+import type { BufferRing } from "./buffer-ring.ts";
 import { closedError, UringError } from "./errors.ts";
 import { getNative } from "./native.ts";
 import type { MultishotStream } from "./op-stream.ts";
+import { type CqeSink, type Op, opError } from "./ops.ts";
 import { SOCK_STREAM } from "./op-constants.ts";
 import { Ring } from "./ring.ts";
-import { ownsBufferRing, type ReceivedChunk } from "./ring-net.ts";
+import { ownsBufferRing, type ReceivedChunk, sendTo } from "./ring-net.ts";
 import { AF_INET, AF_INET6, type SocketAddress } from "./sockaddr.ts";
 import { checkBuffer, checkInteger, checkOptions } from "./validate.ts";
 import { isIPv4, isIPv6 } from "node:net";
 
-/** The buffer ring serve() registers when none is given: 256 buffers of 16 KiB (4 MiB of native memory). */
-export const DEFAULT_SERVER_BUFFERS = { entries: 256, size: 16384 } as const;
 /** The private receive buffer of a connect()ed connection without a buffer ring. */
 const DEFAULT_READ_SIZE = 65536;
 
 const DONE: IteratorResult<Uint8Array> = Object.freeze({ value: undefined, done: true });
+const NOTHING = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-function noop(): void {}
+export function noop(): void {}
 
 /** Errors that only say the peer went away (not worth reporting from a server). */
-function isPeerGone(e: unknown): boolean {
+export function isPeerGone(e: unknown): boolean {
   return e instanceof UringError && (e.code === "ECONNRESET" || e.code === "EPIPE");
 }
 
@@ -45,28 +48,57 @@ function isPeerGone(e: unknown): boolean {
  * Closes a socket the ring can no longer close: the ring was closed (which
  * cancelled everything on the socket), but the fd still belongs to us.
  */
-function closeDirectly(fd: number): void {
+export function closeDirectly(fd: number): void {
   getNative().close(fd);
 }
 
-function checkRing(fn: string, ring: unknown): Ring {
+export function checkRing(fn: string, ring: unknown): Ring {
   if (!(ring instanceof Ring)) throw new TypeError(`${fn}(): ring must be a Ring`);
   if (ring.closed) throw closedError(fn);
   return ring;
 }
 
-function checkAddress(fn: string, value: unknown): { address: string; family: number } {
+export function checkAddress(fn: string, value: unknown): { address: string; family: number } {
   if (typeof value !== "string" || !(isIPv4(value) || isIPv6(value))) {
     throw new TypeError(`${fn}(): options.address must be an IPv4 or IPv6 address such as "127.0.0.1" or "::1", got ${JSON.stringify(value)}`);
   }
   return { address: value, family: isIPv6(value) ? AF_INET6 : AF_INET };
 }
 
+/** A write in the queue: bytes from `at` on are still to go. */
+interface PendingWrite {
+  bytes: Uint8Array;
+  at: number;
+  /** write()'s promise; undefined for send() and for a held buffer. */
+  resolve: (() => void) | undefined;
+  reject: ((e: unknown) => void) | undefined;
+  /** A received buffer handed back once the writes before it are done (-1: none). */
+  hold: number;
+}
+
+/** @internal What a server hears from its connections. */
+export interface ConnectionOwner {
+  /** A send(), a receive in push mode, or a callback failed; the connection closes next. */
+  failed(conn: Connection, error: unknown): void;
+  /** The peer closed its side of a connection read in push mode. */
+  ended(conn: Connection): void;
+  /** close() has finished: the socket is closed. */
+  closed(conn: Connection): void;
+}
+
+/** @internal Push mode: every chunk goes to onData as it arrives (serve()'s callbacks). */
+export let listenConnection: (conn: Connection, onData: (conn: Connection, chunk: Uint8Array) => void) => void;
+
 /**
- * One TCP connection: read it with `for await (const chunk of conn)`,
- * write with write(), close with close(). Made by serve() and connect().
+ * One TCP connection: read it with `for await (const chunk of conn)` (or a
+ * server's data callback), write with write() or send(), close with close().
+ * Made by serve() and connect().
  */
 export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
+  static {
+    listenConnection = (conn, onData) => conn.#listen(onData);
+  }
+
   readonly #ring: Ring;
   /** The socket; it belongs to the connection, which closes it. */
   readonly fd: number;
@@ -74,25 +106,34 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
   readonly #buffers: BufferRing | undefined;
   /** …single receives go into this private buffer (connect() without a buffer ring). */
   readonly #readBuffer: Uint8Array | undefined;
+  readonly #owner: ConnectionOwner | undefined;
   #stream: MultishotStream<ReceivedChunk> | undefined;
-  /** The buffer of the chunk last handed out, given back on the next read (-1: none). */
+  /** Read in push mode (a server's data callback), never by a loop. */
+  #pushed = false;
+  /** The buffer of the chunk last handed out by the loop, given back on the next read (-1: none). */
   #held = -1;
   /** A read is in flight (a single recv, or the stream's next()). */
   #reading = false;
   /** The peer closed its side (a read returned 0 bytes) or a read failed. */
   #ended = false;
+  /** A send() failed on a connection without an owner: the next read rejects with it. */
+  #failure: unknown;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** Writes not yet done, and the last one: each write starts after the previous finished. */
-  #writes = 0;
-  #lastWrite: Promise<void> | undefined;
+  /** Writes not yet done, in order; the first is in the kernel. */
+  #writes: PendingWrite[] = [];
+  /** Waiting for #writes to empty (end(), close()). */
+  #drainWaiters: (() => void)[] = [];
   readonly #iterator: AsyncIterator<Uint8Array>;
+  readonly #sendSink: CqeSink = { onCqe: (op, res, _flags, closing, why) => this.#onSent(op, res, closing, why) };
+  readonly #sendFailed = (e: unknown) => this.#writesFailed(e);
 
   /** @internal Made by serve() and connect(). */
-  constructor(ring: Ring, fd: number, buffers: BufferRing | undefined, readSize = DEFAULT_READ_SIZE) {
+  constructor(ring: Ring, fd: number, buffers: BufferRing | undefined, readSize = DEFAULT_READ_SIZE, owner?: ConnectionOwner) {
     this.#ring = ring;
     this.fd = fd;
     this.#buffers = buffers;
+    this.#owner = owner;
     // An ArrayBuffer of its own, large enough that its memory never moves while the kernel writes it.
     this.#readBuffer = buffers === undefined ? new Uint8Array(new ArrayBuffer(readSize)) : undefined;
     this.#iterator = { next: () => this.#next(), return: () => this.#leave() };
@@ -112,16 +153,23 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
    * The received data, chunk by chunk, until the peer closes its side (the
    * loop ends) or a receive fails (it throws the UringError, e.g.
    * ECONNRESET). Each chunk is a view valid until the loop asks for the
-   * next one. Leaving the loop early keeps the connection and what was
-   * received but not read: a later loop continues where this one stopped.
-   * One loop at a time.
+   * next one (and until the writes started before then are sent). Leaving
+   * the loop early keeps the connection and what was received but not
+   * read: a later loop continues where this one stopped. One loop at a
+   * time; not on a connection a server reads with callbacks.
    */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return this.#iterator;
   }
 
   #next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#pushed) return Promise.reject(new TypeError("Connection: its server reads it with a data callback; it cannot be read in a loop too"));
     this.#releaseHeld();
+    if (this.#failure !== undefined) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      return Promise.reject(failure);
+    }
     if (this.#closed || this.#ended) return Promise.resolve(DONE);
     if (this.#reading) return Promise.reject(new TypeError("Connection: next() called again before the previous read settled; read in one loop at a time"));
     this.#reading = true;
@@ -175,7 +223,42 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
     const bid = this.#held;
     if (bid < 0) return;
     this.#held = -1;
-    if (!this.#buffers!.closed) this.#buffers!.release(bid);
+    this.#giveBack(bid);
+  }
+
+  /** Hands a received buffer back, after the writes queued now (one of them may be sending from it). */
+  #giveBack(bid: number): void {
+    if (this.#writes.length > 0) this.#writes.push({ bytes: NOTHING, at: 0, resolve: undefined, reject: undefined, hold: bid });
+    else if (!this.#buffers!.closed) this.#buffers!.release(bid);
+  }
+
+  /** Push mode: the stream calls back with each chunk; the owner hears of the end. */
+  #listen(onData: (conn: Connection, chunk: Uint8Array) => void): void {
+    this.#pushed = true;
+    const stream = (this.#stream ??= this.#ring.recvMultishot(this.fd, this.#buffers!));
+    stream.listen((chunk) => {
+      if (!this.#closed) {
+        try {
+          onData(this, chunk.data);
+        } catch (e) {
+          this.#fail(e);
+        }
+      }
+      if (!chunk.more) this.#giveBack(chunk.bufferId);
+    }, (error) => {
+      this.#ended = true;
+      if (this.#closed) return;
+      if (error !== undefined) this.#fail(error);
+      else this.#owner!.ended(this);
+    });
+  }
+
+  /** Reports error (to the owner, or to the next read) and closes the connection. */
+  #fail(error: unknown): void {
+    if (this.#closed) return;
+    if (this.#owner !== undefined) this.#owner.failed(this, error);
+    else this.#failure = error;
+    void this.close();
   }
 
   /**
@@ -188,23 +271,80 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
   write(data: Uint8Array | ArrayBufferView | ArrayBuffer | string): Promise<void> {
     if (this.#closed) return Promise.reject(closedError("Connection.write", "connection"));
     const bytes = typeof data === "string" ? encoder.encode(data) : checkBuffer("Connection.write", data, "data");
-    if (bytes.byteLength === 0) return this.#lastWrite ?? Promise.resolve();
-    this.#writes++;
-    const p = this.#sendAll(bytes, this.#lastWrite);
-    this.#lastWrite = p;
-    return p;
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#queue({ bytes, at: 0, resolve, reject, hold: -1 });
+    return promise;
   }
 
-  async #sendAll(bytes: Uint8Array, previous: Promise<void> | undefined): Promise<void> {
-    try {
-      if (previous !== undefined) await previous;
-      const ring = this.#ring;
-      const fd = this.fd;
-      let at = await ring.send(fd, bytes);
-      while (at < bytes.byteLength) at += await ring.send(fd, bytes.subarray(at));
-    } finally {
-      if (--this.#writes === 0) this.#lastWrite = undefined;
+  /**
+   * write() without a promise, for servers that do not wait for each
+   * write: data goes out after every earlier write. If it fails, the
+   * connection closes, and the error goes where a handler's would (a
+   * server's error callback or onError; on a connect()ed connection, the
+   * next read rejects with it). ERING_CLOSED (thrown) once closed.
+   */
+  send(data: Uint8Array | ArrayBufferView | ArrayBuffer | string): void {
+    if (this.#closed) throw closedError("Connection.send", "connection");
+    const bytes = typeof data === "string" ? encoder.encode(data) : checkBuffer("Connection.send", data, "data");
+    if (bytes.byteLength > 0) this.#queue({ bytes, at: 0, resolve: undefined, reject: undefined, hold: -1 });
+  }
+
+  #queue(w: PendingWrite): void {
+    this.#writes.push(w);
+    if (this.#writes.length === 1) this.#sendHead();
+  }
+
+  /** Sends what is left of the first write, completing the writes with nothing left (held buffers). */
+  #sendHead(): void {
+    const q = this.#writes;
+    while (q.length > 0) {
+      const w = q[0];
+      if (w.at < w.bytes.byteLength) {
+        sendTo(this.#ring, this.fd, w.at === 0 ? w.bytes : w.bytes.subarray(w.at), this.#sendSink, this.#sendFailed);
+        return;
+      }
+      q.shift();
+      if (w.hold >= 0 && !this.#buffers!.closed) this.#buffers!.release(w.hold);
+      w.resolve?.();
     }
+    if (this.#drainWaiters.length > 0) this.#wakeDrainWaiters();
+  }
+
+  #wakeDrainWaiters(): void {
+    for (const wake of this.#drainWaiters.splice(0)) wake();
+  }
+
+  #onSent(op: Op, res: number, closing: boolean, why: string | undefined): void {
+    if (res < 0) return this.#writesFailed(opError(op, res, closing, why));
+    const w = this.#writes[0];
+    if (w === undefined) return; // failed already: the ring closed under it
+    w.at += res;
+    this.#sendHead();
+  }
+
+  /** The write in flight failed: it and every write after it fail with its error. */
+  #writesFailed(error: unknown): void {
+    const q = this.#writes;
+    this.#writes = [];
+    let unheard = false;
+    for (const w of q) {
+      if (w.hold >= 0 && this.#buffers !== undefined && !this.#buffers.closed) this.#buffers.release(w.hold);
+      if (w.reject !== undefined) w.reject(error);
+      else if (w.hold < 0) unheard = true;
+    }
+    this.#wakeDrainWaiters();
+    if (unheard) this.#fail(error);
+  }
+
+  /** Resolves once every write queued so far is done (or failed). */
+  #drained(): Promise<void> {
+    if (this.#writes.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   /**
@@ -213,8 +353,14 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
    */
   async end(): Promise<void> {
     if (this.#closed) throw closedError("Connection.end", "connection");
-    if (this.#lastWrite !== undefined) await this.#lastWrite;
+    await this.#drained();
     await this.#ring.shutdown(this.fd, 1 /* SHUT_WR */);
+  }
+
+  /** Closes the connection once the writes queued so far are done. */
+  async closeAfterWrites(): Promise<void> {
+    await this.#drained();
+    await this.close();
   }
 
   /**
@@ -231,202 +377,23 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
   async #close(): Promise<void> {
     this.#closed = true;
     const ring = this.#ring;
-    if (ring.closed) return closeDirectly(this.fd);
-    // The stream's own cancel first (it then expects ECANCELED), then everything else on the fd.
-    const stopping = this.#stream?.return();
-    if (this.#reading || this.#writes > 0) await ring.cancel({ fd: this.fd }).catch(noop);
-    await stopping;
-    if (this.#lastWrite !== undefined) await this.#lastWrite.catch(noop);
-    this.#releaseHeld();
-    if (!ring.closed) await ring.closeFd(this.fd).catch(noop);
-    else closeDirectly(this.fd); // the ring closed while we waited
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
-
-export interface ServeOptions {
-  /** The local address to listen on (an IPv4 or IPv6 literal). Default "127.0.0.1". */
-  address?: string;
-  /** The port; 0 (the default) picks a free one (see server.port). */
-  port?: number;
-  /** listen(2) backlog. Default 511. */
-  backlog?: number;
-  /**
-   * Where every connection's receives land: a BufferRing of this ring
-   * (shared, left open by close()), or { entries, size } for one the server
-   * registers and closes. Default DEFAULT_SERVER_BUFFERS.
-   */
-  bufferRing?: BufferRing | { entries: number; size: number };
-  /**
-   * Called with what a handler threw (and accept failures, after which
-   * accepting resumes). Default: console.error, except ECONNRESET/EPIPE
-   * (the peer went away). Errors of connections the server closed itself
-   * are not reported.
-   */
-  onError?: (error: unknown, conn: Connection | undefined) => void;
-}
-
-/** Runs for each accepted connection; the connection is closed when the returned promise settles. */
-export type ConnectionHandler = (conn: Connection) => unknown;
-
-/** A listening socket and its connections (see serve()). */
-export class Server implements AsyncDisposable {
-  readonly #ring: Ring;
-  /** The listening socket. */
-  readonly fd: number;
-  /** The address it is bound to (the port the kernel picked for port 0). */
-  readonly address: SocketAddress & { family: "ipv4" | "ipv6" };
-  readonly #buffers: BufferRing;
-  readonly #ownsBuffers: boolean;
-  readonly #handler: ConnectionHandler;
-  readonly #onError: (error: unknown, conn: Connection | undefined) => void;
-  readonly #connections = new Set<Connection>();
-  #accepting: MultishotStream<number> | undefined;
-  #acceptLoop: Promise<void> | undefined;
-  #closing: Promise<void> | undefined;
-
-  /** @internal Made by serve(). */
-  constructor(
-    ring: Ring, fd: number, buffers: BufferRing, ownsBuffers: boolean, handler: ConnectionHandler,
-    onError: ((error: unknown, conn: Connection | undefined) => void) | undefined,
-  ) {
-    this.#ring = ring;
-    this.fd = fd;
-    this.address = ring.localAddress(fd) as Server["address"];
-    this.#buffers = buffers;
-    this.#ownsBuffers = ownsBuffers;
-    this.#handler = handler;
-    this.#onError = onError ?? ((e) => {
-      if (!isPeerGone(e)) console.error("uringshim server:", e);
-    });
-    this.#acceptLoop = this.#accept();
-  }
-
-  get port(): number {
-    return this.address.port;
-  }
-
-  /** Connections open right now. */
-  get connections(): number {
-    return this.#connections.size;
-  }
-
-  /** The buffer ring every connection receives into. */
-  get bufferRing(): BufferRing {
-    return this.#buffers;
-  }
-
-  async #accept(): Promise<void> {
-    const ring = this.#ring;
-    while (this.#closing === undefined && !ring.closed) {
-      try {
-        this.#accepting = ring.acceptMultishot(this.fd);
-        for await (const fd of this.#accepting) this.#run(fd);
-      } catch (e) {
-        if (this.#closing !== undefined || ring.closed) break;
-        // EMFILE, ENFILE, ENOMEM…: report, pause, accept again.
-        this.#onError(e, undefined);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    }
-    // The ring was closed under the server: nothing can be accepted any
-    // more, so close the connections and the socket now.
-    if (this.#closing === undefined && ring.closed) void this.close();
-  }
-
-  #run(fd: number): void {
-    const conn = new Connection(this.#ring, fd, this.#buffers);
-    this.#connections.add(conn);
-    let result: unknown;
     try {
-      result = this.#handler(conn);
-    } catch (e) {
-      result = Promise.reject(e);
+      if (ring.closed) return closeDirectly(this.fd);
+      // The stream's own cancel first (it then expects ECANCELED), then everything else on the fd.
+      const stopping = this.#stream?.return();
+      if (this.#reading || this.#writes.length > 0) await ring.cancel({ fd: this.fd }).catch(noop);
+      await stopping;
+      await this.#drained();
+      this.#releaseHeld();
+      if (!ring.closed) await ring.closeFd(this.fd).catch(noop);
+      else closeDirectly(this.fd); // the ring closed while we waited
+    } finally {
+      this.#owner?.closed(this);
     }
-    const done = () => {
-      this.#connections.delete(conn);
-      return conn.close();
-    };
-    Promise.resolve(result).then(done, (e) => {
-      // A connection the server (or the ring) closed fails its handler's reads and writes: not news.
-      if (!conn.closed && !this.#ring.closed) this.#onError(e, conn);
-      return done();
-    }).catch(noop);
-  }
-
-  /**
-   * Stops accepting, closes every connection (their loops end, their writes
-   * in flight reject ECANCELED), closes the listening socket, and the
-   * buffer ring if the server registered it. Idempotent.
-   */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
-    return this.#closing;
-  }
-
-  async #close(): Promise<void> {
-    const ring = this.#ring;
-    if (this.#accepting !== undefined) await this.#accepting.return();
-    await this.#acceptLoop;
-    const connections = [...this.#connections];
-    this.#connections.clear();
-    await Promise.all(connections.map((c) => c.close()));
-    if (!ring.closed) await ring.closeFd(this.fd).catch(noop);
-    else closeDirectly(this.fd);
-    if (this.#ownsBuffers) this.#buffers.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-/**
- * Listens on options.address:options.port and calls handler(conn) for
- * every connection, until server.close(). Resolves once the socket is
- * listening.
- *
- * ```ts
- * await using server = await serve(ring, { port: 0 }, async (conn) => {
- *   for await (const chunk of conn) await conn.write(chunk);
- * });
- * ```
- */
-export async function serve(ring: Ring, options: ServeOptions, handler: ConnectionHandler): Promise<Server> {
-  checkRing("serve", ring);
-  const o = checkOptions("serve", options);
-  const { address, family } = checkAddress("serve", o.address ?? "127.0.0.1");
-  const port = checkInteger("serve", "options.port", o.port ?? 0, 0, 65535);
-  const backlog = checkInteger("serve", "options.backlog", o.backlog ?? 511, 0, 0x7fff_ffff);
-  if (typeof handler !== "function") throw new TypeError("serve(): handler must be a function");
-  if (o.onError !== undefined && typeof o.onError !== "function") throw new TypeError("serve(): options.onError must be a function");
-  let buffers: BufferRing;
-  let owns = false;
-  if (o.bufferRing instanceof BufferRing) {
-    if (!ownsBufferRing(ring, o.bufferRing)) throw new TypeError("serve(): options.bufferRing must be an open BufferRing of this ring");
-    buffers = o.bufferRing;
-  } else {
-    const b = checkOptions("serve", o.bufferRing ?? DEFAULT_SERVER_BUFFERS, "options.bufferRing");
-    // Checked here so an error names serve()'s option, not registerBufferRing()'s.
-    const entries = checkInteger("serve", "options.bufferRing.entries", b.entries, 1, 32768);
-    if ((entries & (entries - 1)) !== 0) throw new RangeError(`serve(): options.bufferRing.entries must be a power of two, got ${entries}`);
-    const size = checkInteger("serve", "options.bufferRing.size", b.size, 1, 0xffff_ffff);
-    buffers = ring.registerBufferRing({ entries, size });
-    owns = true;
-  }
-  let fd = -1;
-  try {
-    fd = await ring.socket(family, SOCK_STREAM);
-    await ring.bind(fd, { address, port });
-    await ring.listen(fd, backlog);
-    return new Server(ring, fd, buffers, owns, handler, o.onError as ServeOptions["onError"]);
-  } catch (e) {
-    if (fd >= 0) await ring.closeFd(fd).catch(noop);
-    if (owns) buffers.close();
-    throw e;
   }
 }
 
@@ -459,4 +426,3 @@ export async function connect(ring: Ring, options: ConnectOptions): Promise<Conn
   }
   return new Connection(ring, fd, o.bufferRing as BufferRing | undefined, readSize);
 }
-

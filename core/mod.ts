@@ -10,9 +10,10 @@ export {
 } from "./compat.ts";
 export { REGISTER_OPS, type RestrictionOptions, type Restrictions } from "./restrictions.ts";
 export type { ReceivedChunk } from "./ring-net.ts";
+export { connect, Connection, type ConnectOptions } from "./connection.ts";
 export {
-  connect, Connection, type ConnectionHandler, type ConnectOptions, DEFAULT_SERVER_BUFFERS, serve, Server, type ServeOptions,
-} from "./connection.ts";
+  type ConnectionHandler, type ConnectionHandlers, DEFAULT_SERVER_BUFFERS, serve, Server, type ServeOptions,
+} from "./server.ts";
 export { AF_INET, AF_INET6, AF_UNIX, type SocketAddress, type SocketAddressInput } from "./sockaddr.ts";
 export type { RingMode } from "./ring-core.ts";
 export type { MultishotStream } from "./op-stream.ts";

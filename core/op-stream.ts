@@ -2,7 +2,9 @@
 // IORING_CQE_F_MORE is one item; the first CQE without it ends the
 // iteration. Leaving a for-await loop early (break, throw) cancels the
 // request and waits for its final CQE, so nothing the kernel may still
-// write is released before the kernel is done with it.
+// write is released before the kernel is done with it. listen() is the
+// push mode a server's callbacks use: each item goes to a callback as its
+// CQE is reaped, with no promise per item.
 import { IORING_CQE_F_MORE } from "./cqe.ts";
 import { ECANCELED, type UringError } from "./errors.ts";
 import { type CqeSink, type Op, opError } from "./ops.ts";
@@ -41,6 +43,9 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
   #endWaiters: (() => void)[] = [];
   /** Settles once the final CQE has arrived and the hooks' cleanup is done. */
   #cleanedUp: Promise<unknown> = Promise.resolve();
+  /** Push mode (listen()): where items and the end go instead of next(). */
+  #onItem: ((value: T) => void) | undefined;
+  #onEnd: ((error: UringError | undefined) => void) | undefined;
 
   constructor(readonly hooks: StreamHooks<T>) {}
 
@@ -58,8 +63,13 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
     const more = (flags & IORING_CQE_F_MORE) !== 0;
     const spec = op.spec;
     if (res >= 0 || (spec.outcome !== undefined && spec.outcome(res))) {
-      if (this.#stopping) this.hooks.discard?.(res, flags); // nobody will take it
-      else this.#cqes.push(res, flags);
+      // Ended already: a CQE of this reap pass after a callback closed the ring (which ended the stream).
+      if (this.#stopping || this.#ended) this.hooks.discard?.(res, flags); // nobody will take it
+      else if (this.#onItem !== undefined && this.#head === this.#cqes.length) {
+        // Push mode with nothing queued: straight to the listener.
+        const value = this.hooks.item(res, flags);
+        if (value !== SKIP) this.#onItem(value);
+      } else this.#cqes.push(res, flags);
     } else if (!more) {
       if (this.#stopping && res === -ECANCELED) {
         // break/return(): the cancel we asked for.
@@ -94,6 +104,7 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
   }
 
   #pump(): void {
+    if (this.#onItem !== undefined) return this.#push();
     const resolve = this.#waiting;
     if (resolve === undefined) return;
     // The common case, an item for a waiting next(), settles it directly.
@@ -112,7 +123,7 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
       const flags = this.#cqes[this.#head + 1];
       this.#head += 2;
       if (this.#head === this.#cqes.length) {
-        this.#cqes = [];
+        this.#cqes.length = 0;
         this.#head = 0;
       }
       const value = this.hooks.item(res, flags);
@@ -121,7 +132,38 @@ export class MultishotStream<T> implements CqeSink, AsyncIterableIterator<T> {
     return SKIP;
   }
 
+  /**
+   * Push mode, instead of next(): from now on every item goes to onItem as
+   * its CQE is reaped, inside the reap pass, and the end to onEnd, once:
+   * with undefined after the final CQE (or return()), or with the failure.
+   * return() still stops the request.
+   */
+  listen(onItem: (value: T) => void, onEnd: (error: UringError | undefined) => void): void {
+    if (this.#onItem !== undefined || this.#waiting !== undefined) throw new TypeError("listen(): the stream already has a consumer");
+    this.#onItem = onItem;
+    this.#onEnd = onEnd;
+    this.#push();
+  }
+
+  #push(): void {
+    const onItem = this.#onItem!;
+    while (!this.#stopping) {
+      const value = this.#shift();
+      if (value === SKIP) break;
+      onItem(value);
+    }
+    // The end comes with the final CQE (after return() too, which waits for it).
+    if (!this.#ended) return;
+    const onEnd = this.#onEnd;
+    if (onEnd === undefined) return;
+    this.#onEnd = undefined;
+    const failure = this.#failure;
+    this.#failure = undefined;
+    void this.#cleanedUp.then(() => onEnd(failure));
+  }
+
   next(): Promise<IteratorResult<T>> {
+    if (this.#onItem !== undefined) return Promise.reject(new TypeError("next(): the stream delivers to its listener"));
     const value = this.#shift();
     if (value !== SKIP) return Promise.resolve({ value, done: false });
     if (this.#failure !== undefined) {

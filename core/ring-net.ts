@@ -5,7 +5,7 @@
 // fall back to the plain syscalls on kernels without IORING_OP_BIND/LISTEN
 // (before 6.11).
 import { IORING_CQE_F_MORE, IORING_CQE_F_NOTIF } from "./cqe.ts";
-import { ENOBUFS, uringError, type UringError } from "./errors.ts";
+import { closedError, ENOBUFS, uringError, type UringError } from "./errors.ts";
 import type { FixedFile } from "./fixed-file.ts";
 import { type CqeSink, noValue, Op, opcodeOf, type OpSpec, opError } from "./ops.ts";
 import { BufferPool } from "./buffer-pool.ts";
@@ -19,6 +19,8 @@ import {
 import {
   checkBits, checkBoolean, checkBuffer, checkBufferList, checkInteger, checkOptions, cloexecUnless, type NewFdOptions,
 } from "./validate.ts";
+
+function noop(): void {}
 
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
@@ -143,12 +145,23 @@ const IORING_CQE_F_BUF_MORE = 1 << 4;
 /** The ring each BufferRing was registered on: its bgid means nothing on another ring. */
 const bufferRingOwners = new WeakMap<BufferRing, RingNet>();
 
+/**
+ * Core-only (Connection's writes): send(2) of bytes on fd with no promise;
+ * the CQE goes to sink.onCqe, and a failure before submission (the ring
+ * closed, the kernel lacks the op) to fail. bytes stay referenced until then.
+ */
+export let sendTo: (ring: RingNet, fd: number, bytes: Uint8Array, sink: CqeSink, fail: (e: unknown) => void) => void;
+
 /** Whether bufferRing is an open BufferRing registered on ring. */
 export function ownsBufferRing(ring: RingNet, bufferRing: unknown): boolean {
   return bufferRing instanceof BufferRing && !bufferRing.closed && bufferRingOwners.get(bufferRing) === ring;
 }
 
 export class RingNet extends RingFs {
+  static {
+    sendTo = (ring, fd, bytes, sink, fail) => ring.#sendTo(fd, bytes, sink, fail);
+  }
+
   /** Buffer group ids in use by buffer rings (readMultishot takes ids from 0x8000 up). */
   #bufferGroups = new Set<number>();
 
@@ -385,6 +398,13 @@ export class RingNet extends RingFs {
   /** recv(2): resolves with the bytes received (0: the peer closed). */
   recv(fd: number | FixedFile, buf: ArrayBufferView | ArrayBuffer, flags = 0): Promise<number> {
     return this.#sendRecv("recv", spec.recv, fd, buf, flags);
+  }
+
+  #sendTo(fd: number, bytes: Uint8Array, sink: CqeSink, fail: (e: unknown) => void): void {
+    if (this.closed) return fail(closedError("send"));
+    const op = new Op(spec.send, fd, this.native.addressOf(bytes), bytes.byteLength, 0, 0, 0, 0, bytes, noop, fail);
+    op.sink = sink;
+    this.enqueue(op);
   }
 
   #sendRecv(fn: string, s: OpSpec, fd: unknown, buf: unknown, flags: unknown): Promise<number> {

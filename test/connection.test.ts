@@ -124,6 +124,24 @@ describe("serve / connect / Connection", () => {
     expect(sha(back)).toBe(sha(expected));
   });
 
+  it("send() from a handler: what it queued still goes out after the handler returns", async () => {
+    const data = random(16 << 20, 31);
+    await using server = await serve(ring, {}, (conn) => {
+      conn.send(data); // far more than the socket buffers hold while the client waits
+    });
+    const back = await new Promise<Buffer>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      const s = net.connect(server.port, "127.0.0.1");
+      s.pause();
+      setTimeout(() => s.resume(), 100); // the handler has long returned by then
+      s.on("data", (d: Buffer) => parts.push(d));
+      s.on("error", reject);
+      s.on("close", () => resolve(Buffer.concat(parts)));
+    });
+    expect(back.length).toBe(data.length);
+    expect(sha(back)).toBe(sha(data));
+  });
+
   it("leaving the loop keeps the chunks not yet handed out: the next loop goes on from there", async () => {
     let parts: string[] = [];
     await using server = await serve(ring, {}, async (conn) => {

@@ -122,21 +122,24 @@ describe("coverage of the table", () => {
 });
 
 describe("Connection", () => {
-  it("write() refuses bad data; write() and end() refuse a closed connection", async () => {
+  it("write() and send() refuse bad data; write(), send() and end() refuse a closed connection", async () => {
     using ring = uring.Ring.open({ entries: 16 });
     const server = await uring.serve(ring, { port: 0 }, async (conn) => {
       for await (const _ of conn) { /* drain */ }
     });
     const conn = await uring.connect(ring, { port: server.port });
     const failures: string[] = [];
-    for (const b of badBuffer().filter((v) => !v.label.startsWith("a string"))) {
-      const got = await outcome(() => conn.write(b.value(undefined) as Uint8Array));
-      const why = got.thrown === undefined ? "accepted" : mismatch(got.thrown, "Connection.write", "data", b);
-      if (why !== undefined) failures.push(`data = ${b.label}: ${why}`);
+    for (const fn of ["write", "send"] as const) {
+      for (const b of badBuffer().filter((v) => !v.label.startsWith("a string"))) {
+        const got = await outcome(() => conn[fn](b.value(undefined) as Uint8Array));
+        const why = got.thrown === undefined ? "accepted" : mismatch(got.thrown, `Connection.${fn}`, "data", b);
+        if (why !== undefined) failures.push(`${fn}: data = ${b.label}: ${why}`);
+      }
     }
     expect(failures).toEqual([]);
     await conn.close();
-    for (const [fn, call] of [["Connection.write", () => conn.write("x")], ["Connection.end", () => conn.end()]] as const) {
+    const calls = [["Connection.write", () => conn.write("x")], ["Connection.send", () => conn.send("x")], ["Connection.end", () => conn.end()]] as const;
+    for (const [fn, call] of calls) {
       const got = await outcome(call);
       expect((got.thrown as UringError).code, fn).toBe("ERING_CLOSED");
       expect((got.thrown as Error).message).toContain(`${fn}()`);

@@ -466,7 +466,10 @@ export function table(): Row[] {
           bad("another ring's BufferRing", (fx) => (fx as Fixture).otherBufferRing, "TypeError"),
           bad("entries NaN", () => ({ entries: Number.NaN, size: 64 }), "RangeError"), bad("a number", () => 5, "TypeError"),
         ]),
-        arg("handler", () => () => {}, badFunction()),
+        arg("handler", () => () => {}, [
+          ...badFunction(), bad("null", () => null, "TypeError"), bad("callbacks without data", () => ({}), "TypeError"),
+          bad("callbacks whose open is a number", () => ({ data() {}, open: 5 }), "TypeError"),
+        ]),
       ],
       call: async (r, a) => (await uring.serve(r, { address: a[0], port: a[1], backlog: a[2], bufferRing: a[3] }, a[4])).close(),
     },
