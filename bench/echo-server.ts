@@ -1,7 +1,10 @@
 // One echo server of the loopback echo benchmark (bench/echo.ts), under
 // the runtime running this file (Bun or Deno):
-//   --impl uringshim  serve() from uringshim: multishot accept, multishot
-//                     receive into one shared buffer ring, send per chunk
+//   --impl uringshim  serve() from uringshim with callbacks (data: send the
+//                     chunk back): multishot accept, multishot receive into
+//                     one shared buffer ring, a send per chunk
+//   --impl uringshim-loop  the same server with the two-line handler loop
+//                     of examples/ (for await … await conn.write(chunk))
 //   --impl runtime    the runtime's own server: Bun.listen or Deno.listen
 //   --impl node       node:net in that runtime
 // Listens on --host (127.0.0.1) with a port the kernel picks, prints
@@ -11,7 +14,7 @@
 import process from "node:process";
 import net from "node:net";
 
-type Impl = "uringshim" | "runtime" | "node";
+type Impl = "uringshim" | "uringshim-loop" | "runtime" | "node";
 const runtime: "bun" | "deno" = "Bun" in globalThis ? "bun" : "deno";
 
 function arg(name: string, fallback: string): string {
@@ -29,9 +32,11 @@ async function loadUring(): Promise<typeof import("../runtime-bun/mod.ts")> {
 async function uringshimServer(): Promise<{ port: number; stop: () => Promise<void> }> {
   const uring = await loadUring();
   const ring = uring.Ring.open();
-  const server = await uring.serve(ring, { address: host, port: 0 }, async (conn) => {
-    for await (const chunk of conn) await conn.write(chunk);
-  });
+  const server = impl === "uringshim"
+    ? await uring.serve(ring, { address: host, port: 0 }, { data: (conn, chunk) => conn.send(chunk) })
+    : await uring.serve(ring, { address: host, port: 0 }, async (conn) => {
+      for await (const chunk of conn) await conn.write(chunk);
+    });
   return {
     port: server.port,
     stop: async () => {
@@ -150,7 +155,7 @@ async function nodeServer(): Promise<{ port: number; stop: () => Promise<void> }
   };
 }
 
-const start = impl === "uringshim" ? uringshimServer
+const start = impl === "uringshim" || impl === "uringshim-loop" ? uringshimServer
   : impl === "node" ? nodeServer
   : impl === "runtime" ? (runtime === "bun" ? bunServer : denoServer)
   : undefined;

@@ -2,10 +2,11 @@
 //   bun bench/echo.ts [options]   or   deno run -A bench/echo.ts [options]
 //   npm run bench:echo -- [options]
 //
-// Six echo servers, each in its own process (bench/echo-server.ts): the
+// Eight echo servers, each in its own process (bench/echo-server.ts): the
 // uringshim server (serve(): multishot accept, multishot receive into one
-// shared buffer ring) under Bun and under Deno, Bun.listen, Deno.listen,
-// and node:net under each runtime. Every one meets the same client, a C
+// shared buffer ring) with callbacks and with the handler loop of
+// examples/, each under Bun and under Deno; Bun.listen, Deno.listen, and
+// node:net under each runtime. Every one meets the same client, a C
 // program (bench/echo-client.c, built with cc on first use): one thread,
 // 64 connections in a closed loop, each sending a message and waiting for
 // all of it to come back before sending the next. C, because the client
@@ -39,7 +40,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 type Runtime = "bun" | "deno";
-type Impl = "uringshim" | "runtime" | "node";
+type Impl = "uringshim" | "uringshim-loop" | "runtime" | "node";
 
 interface ServerSpec {
   name: string;
@@ -49,9 +50,11 @@ interface ServerSpec {
 
 const SERVERS: ServerSpec[] = [
   { name: "uringshim (Bun)", runtime: "bun", impl: "uringshim" },
+  { name: "uringshim loop (Bun)", runtime: "bun", impl: "uringshim-loop" },
   { name: "Bun.listen", runtime: "bun", impl: "runtime" },
   { name: "node:net (Bun)", runtime: "bun", impl: "node" },
   { name: "uringshim (Deno)", runtime: "deno", impl: "uringshim" },
+  { name: "uringshim loop (Deno)", runtime: "deno", impl: "uringshim-loop" },
   { name: "Deno.listen", runtime: "deno", impl: "runtime" },
   { name: "node:net (Deno)", runtime: "deno", impl: "node" },
 ];
@@ -127,7 +130,7 @@ const { values: opt } = parseArgs({
     sizes: { type: "string", default: "64,16384" },
     count: { type: "string", default: "10000000" },
     runtime: { type: "string", default: "both" },
-    servers: { type: "string", default: "uringshim,runtime,node" },
+    servers: { type: "string", default: "uringshim,uringshim-loop,runtime,node" },
     client: { type: "string", default: "uring" },
     host: { type: "string", default: "127.0.0.1" },
     "no-pin": { type: "boolean", default: false },
@@ -138,7 +141,8 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   console.log(`usage: bun bench/echo.ts [--rounds 3] [--duration-ms 2000] [--warmup-ms 500] [--connections 64]
-  [--sizes 64,16384] [--count 10000000] [--runtime bun|deno|both] [--servers uringshim,runtime,node]
+  [--sizes 64,16384] [--count 10000000] [--runtime bun|deno|both]
+  [--servers uringshim,uringshim-loop,runtime,node]
   [--client uring|epoll|load] [--host 127.0.0.1|::1] [--no-pin] [--json]`);
   process.exit(0);
 }
@@ -324,7 +328,7 @@ for (let round = 0; round < rounds; round++) {
         };
         runs.push(run);
         log(
-          `round ${round + 1}: ${spec.name.padEnd(17)} ${String(size).padStart(6)} B: ${Math.round(run.requestsPerSec)} req/s, ` +
+          `round ${round + 1}: ${spec.name.padEnd(21)} ${String(size).padStart(6)} B: ${Math.round(run.requestsPerSec)} req/s, ` +
             `p99 ${run.p99Us} µs, server ${run.serverCpuUsPerRequest.toFixed(1)} µs/req (${run.serverCpuPct.toFixed(0)}% CPU), ` +
             `client ${run.clientCpuPct.toFixed(0)}% CPU${run.errors || run.mismatches ? `, ${run.errors} errors, ${run.mismatches} bad bytes` : ""}`,
         );

@@ -108,8 +108,10 @@ describe(`examples (${runtime})`, () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim());
     expect(out).toMatchObject({ connections: 4, sizes: [64, 4096], rounds: 1, pinned: false, client: "uring" });
-    const servers = runtime === "bun" ? ["uringshim (Bun)", "Bun.listen", "node:net (Bun)"] : ["uringshim (Deno)", "Deno.listen", "node:net (Deno)"];
-    expect(out.runs).toHaveLength(6);
+    const servers = runtime === "bun"
+      ? ["uringshim (Bun)", "uringshim loop (Bun)", "Bun.listen", "node:net (Bun)"]
+      : ["uringshim (Deno)", "uringshim loop (Deno)", "Deno.listen", "node:net (Deno)"];
+    expect(out.runs).toHaveLength(8);
     expect(new Set(out.runs.map((r: { server: string }) => r.server))).toEqual(new Set(servers));
     for (const run of out.runs) {
       expect(run.requests).toBeGreaterThan(0);
@@ -121,7 +123,7 @@ describe(`examples (${runtime})`, () => {
       expect(run.p99Us).toBeGreaterThanOrEqual(run.p50Us);
       expect(run.serverCpuUsPerRequest).toBeGreaterThanOrEqual(0);
     }
-    expect(out.summary).toHaveLength(6);
+    expect(out.summary).toHaveLength(8);
     for (const s of out.summary) {
       if (s.impl === "runtime") expect(s.vsRuntime).toBe(1);
       else expect(s.vsRuntime).toBeGreaterThan(0);
