@@ -54,6 +54,8 @@ export class BufferRing implements Disposable {
   #next = 0;
   /** Per buffer: true while the kernel may fill it (added and not yet handed back in a CQE). */
   readonly #kernelOwns: Uint8Array;
+  /** Per buffer: its chunks handed out and not released yet (several on an incremental ring). */
+  readonly #chunksOut: Uint32Array;
   /** Incremental consumption: where the next completion's data starts in each buffer. */
   readonly #offsets: Uint32Array;
   /** Multishot requests that ran out of buffers, re-armed on the next release(). */
@@ -86,6 +88,7 @@ export class BufferRing implements Disposable {
       this.#addressWords[2 * bid + 1] = Math.floor(address / 2 ** 32);
     }
     this.#kernelOwns = new Uint8Array(entries);
+    this.#chunksOut = new Uint32Array(entries);
     this.#offsets = new Uint32Array(entries);
   }
 
@@ -117,18 +120,24 @@ export class BufferRing implements Disposable {
     const offset = this.incremental ? this.#offsets[bufferId] : 0;
     if (more) this.#offsets[bufferId] = offset + length;
     else this.#kernelOwns[bufferId] = 0;
+    this.#chunksOut[bufferId]++;
     return this.#data.view(bufferId, offset, length);
   }
 
   /**
-   * Gives buffer bufferId back to the kernel. Its earlier views must not be
-   * used after this. RangeError for a buffer the kernel still owns (never
-   * handed out, released twice, or still being filled incrementally).
+   * Releases one chunk of buffer bufferId: call it once per chunk received.
+   * The buffer goes back to the kernel when it has no chunk out any more
+   * and the kernel is done filling it (on an incremental ring, after the
+   * chunk without `more`): chunks of several receives can share a buffer
+   * there. A released chunk's view must not be used after this.
+   * RangeError for a buffer with no chunk out (never handed out, or
+   * released already).
    */
   release(bufferId: number): void {
     if (this.#closed) throw closedError("BufferRing.release", "buffer ring");
     const bid = checkInteger("BufferRing.release", "bufferId", bufferId, 0, this.entries - 1);
-    if (this.#kernelOwns[bid]) throw new RangeError(`BufferRing.release(): buffer ${bid} is the kernel's (released already, or still being filled)`);
+    if (this.#chunksOut[bid] === 0) throw new RangeError(`BufferRing.release(): buffer ${bid} is the kernel's (released already, or never handed out)`);
+    if (--this.#chunksOut[bid] > 0 || this.#kernelOwns[bid]) return;
     this.#add(bid);
     this.#publish();
     const starved = this.#starved;

@@ -188,8 +188,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
       return DONE;
     }
     const chunk = r.value;
-    // Incremental rings keep filling a buffer (more): it goes back with its last chunk.
-    if (!chunk.more) this.#held = chunk.bufferId;
+    this.#held = chunk.bufferId;
     if (this.#closed) {
       this.#releaseHeld();
       return DONE;
@@ -244,7 +243,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
           this.#fail(e);
         }
       }
-      if (!chunk.more) this.#giveBack(chunk.bufferId);
+      this.#giveBack(chunk.bufferId);
     }, (error) => {
       this.#ended = true;
       if (this.#closed) return;

@@ -131,7 +131,7 @@ class ZeroCopySink implements CqeSink {
 export interface ReceivedChunk {
   data: Uint8Array;
   bufferId: number;
-  /** Incremental rings: the kernel keeps filling this buffer; release it only after a chunk without `more`. */
+  /** Incremental rings: the kernel keeps filling this buffer; it goes back once this and its other chunks are released and a chunk without `more` came. */
   more: boolean;
 }
 
@@ -250,7 +250,7 @@ export class RingNet extends RingFs {
    * Multishot receive into a provided-buffer ring (6.0+): yields
    * { data, bufferId, more } for every chunk received, in order, until the
    * peer closes (the iteration ends) or the loop is left (the request is
-   * cancelled). data is a view into the buffer ring: hand the buffer back
+   * cancelled). data is a view into the buffer ring: release every chunk
    * with bufferRing.release(bufferId) when done with it. When the ring runs
    * out of buffers the kernel stops the request (ENOBUFS); it is re-armed
    * as soon as a buffer is released, so nothing received is dropped.
@@ -284,7 +284,7 @@ export class RingNet extends RingFs {
           const bufferId = cqeFlags >>> 16;
           const more = (cqeFlags & IORING_CQE_F_BUF_MORE) !== 0;
           takeBuffer(bufferRing, bufferId, res, more);
-          if (!more) bufferRing.release(bufferId);
+          bufferRing.release(bufferId);
         }
       },
     });

@@ -83,13 +83,46 @@ describe.each(ringConfigs.slice(0, 2))("multishot sockets ($name)", ({ options }
       got.set(chunk.data, at);
       at += chunk.data.length;
       if (chunk.more) sawMore = true;
-      else buffers.release(chunk.bufferId);
+      buffers.release(chunk.bufferId);
     }
     await sending;
     expect(at).toBe(data.length);
     expect(got).toEqual(data);
     expect(sawMore).toBe(true);
+    expect(buffers.available).toBe(2); // every buffer went back
     await Promise.all([ring.closeFd(client), ring.closeFd(server), ring.closeFd(l)]);
+  });
+
+  it("an incremental buffer shared by two receives goes back only once the chunks of both are released", async () => {
+    const [clientA, serverA, lA] = await connected(ring);
+    const [clientB, serverB, lB] = await connected(ring);
+    using buffers = ring.registerBufferRing({ entries: 2, size: 4096, incremental: true });
+    const a = ring.recvMultishot(serverA, buffers);
+    const b = ring.recvMultishot(serverB, buffers);
+    const aData = random(100, 41);
+    await sendAll(ring, clientA, aData);
+    const first = (await a.next()).value!;
+    expect(first.more).toBe(true); // the start of a buffer the kernel goes on filling
+    expect(first.data).toEqual(aData);
+    // B's data fills the rest of A's buffer, the other buffer, and comes round
+    // again: a buffer handed back with B's chunks alone would be refilled
+    // under A's chunk, still held.
+    const bData = random(3 * 4096, 42);
+    const sendingB = sendAll(ring, clientB, bData);
+    const bGot = new Uint8Array(bData.length);
+    let at = 0;
+    while (at < bData.length) {
+      const chunk = (await b.next()).value!;
+      bGot.set(chunk.data, at);
+      at += chunk.data.length;
+      buffers.release(chunk.bufferId);
+    }
+    await sendingB;
+    expect(bGot).toEqual(bData);
+    expect(first.data).toEqual(aData);
+    buffers.release(first.bufferId);
+    await Promise.all([a.return(), b.return()]);
+    await Promise.all([clientA, serverA, lA, clientB, serverB, lB].map((fd) => ring.closeFd(fd)));
   });
 
   it("leaving the loop cancels the receive and gives unread buffers back", async () => {
