@@ -149,6 +149,39 @@ describe(`processes exit by themselves (${runtime})`, () => {
     `);
   });
 
+  it("Workers terminated with requests in flight: their completions, arriving later, end quietly", async () => {
+    // Bun frees a terminated Worker's WebAssembly memory (which held the
+    // waiter's state) and its VM; a late completion used to crash the process.
+    const worker = fileURLToPath(new URL("./support/orphan-worker.ts", import.meta.url));
+    const path = join(tmp.dir, "orphans.ts");
+    writeFileSync(path, `
+      import { openSync, writeSync } from "node:fs";
+      import { execFileSync } from "node:child_process";
+      const rounds = 20;
+      for (let i = 0; i < rounds; i++) {
+        const fds = ["a", "b"].map((name) => {
+          const fifo = ${JSON.stringify(tmp.dir)} + "/orphan-" + name + i;
+          execFileSync("mkfifo", [fifo]);
+          return openSync(fifo, "r+");
+        });
+        const w = new Worker(new URL(${JSON.stringify(`file://${worker}`)}).href, { type: "module" });
+        await new Promise((resolve) => {
+          w.onmessage = resolve;
+          w.postMessage({ pollFd: fds[0], readFd: fds[1] });
+        });
+        w.terminate();
+        await new Promise((r) => setTimeout(r, 20));
+        (globalThis as any).Bun?.gc(true);
+        for (const fd of fds) writeSync(fd, "x"); // completes the dead Worker's poll and read
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      console.log("survived", rounds);
+    `);
+    const r = runChild(path, 60_000);
+    expect(r.status, `${r.stdout}\n${r.stderr}\nsignal ${r.signal}`).toBe(0);
+    expect(r.stdout.trim()).toBe("survived 20");
+  });
+
   it("timers run while a loop awaits operations that complete at submission, or in kernel workers", async () => {
     const lines = await exitsAlone("no-starvation", `
       const ring = u.Ring.open();

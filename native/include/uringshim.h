@@ -155,7 +155,10 @@ int32_t us_getsockname(int32_t fd, void *addr, uint32_t len);
  *
  * us_waiter_start: start a thread that loops: read the eventfd, then (unless
  * stopping) call fn(count). waiter is US_WAITER_SIZE bytes of caller memory
- * valid until us_waiter_stop returns.
+ * holding a handle to the thread's own state, read by us_waiter_stop only:
+ * memory the runtime may free without stopping the waiter. The thread that
+ * calls us_waiter_start owns it: once that thread has exited (a terminated
+ * Worker), a wakeup calls nothing and ends the waiter, which frees itself.
  * us_waiter_stop: set the stop flag, wake the thread by writing the eventfd,
  * join it. When it returns, fn is never called again by this waiter.
  *

@@ -3,6 +3,7 @@
  * way the FFI adapters do. Prints "native: N passed, M failed".
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -630,6 +631,71 @@ out:
 	us_close(efd);
 }
 
+/* Threads of this process (the waiter threads among them). */
+static int task_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+struct orphan_arg {
+	int efd;
+	int res;
+};
+
+/* Starts a waiter and exits without stopping it, as a terminated Worker would. */
+static void *start_and_exit(void *p)
+{
+	struct orphan_arg *a = p;
+	_Alignas(8) unsigned char slot[US_WAITER_SIZE]; /* gone with this thread */
+
+	a->res = us_waiter_start(slot, a->efd, on_wake);
+	return NULL;
+}
+
+/*
+ * The thread that started a waiter exited without stopping it: a wakeup
+ * calls nothing (the runtime it would call into is gone) and the waiter
+ * thread ends.
+ */
+static void test_waiter_orphaned(void)
+{
+	struct orphan_arg a = { .efd = us_eventfd(0, 0), .res = -1 };
+	pthread_t t;
+	int before_calls, tasks, r;
+	double t0;
+
+	CHECK(a.efd >= 0, "orphan eventfd %d", a.efd);
+	if (a.efd < 0)
+		return;
+	tasks = task_count();
+	r = pthread_create(&t, NULL, start_and_exit, &a);
+	CHECK(r == 0, "orphan thread %d", r);
+	if (r)
+		goto out;
+	pthread_join(t, NULL);
+	CHECK(a.res == 0, "orphan waiter start %d", a.res);
+	CHECK(task_count() == tasks + 1, "waiter thread not running (%d tasks, %d before)", task_count(), tasks);
+	before_calls = __atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE);
+	us_eventfd_write(a.efd, 1);
+	t0 = now_s();
+	while (task_count() > tasks && now_s() - t0 < 2)
+		sleep_ms(1);
+	CHECK(task_count() == tasks, "orphaned waiter thread did not end");
+	CHECK(__atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE) == before_calls, "orphaned waiter called fn");
+out:
+	us_close(a.efd);
+}
+
 static void test_buffers(void)
 {
 	uint64_t addr = 0;
@@ -1050,6 +1116,7 @@ int main(void)
 	test_enter_timeout();
 	test_eventfd();
 	test_waiter();
+	test_waiter_orphaned();
 	test_buffers();
 	test_pool_alloc();
 	test_alloc_churn();
