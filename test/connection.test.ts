@@ -2,9 +2,9 @@
 // receive modes, node:net peers on the other end, partial sends completed,
 // the peer's close ending the loop, leaving a loop and coming back,
 // writes kept in order, and server.close() with connections in flight.
-import { createHash } from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeRoundTrip, sha, waitFor } from "./support/net.ts";
 import { bytesOf, random, rejection, uring, type Ring } from "./support/uring.ts";
 
 const { Ring: RingClass, serve, connect } = uring;
@@ -13,17 +13,6 @@ type Connection = InstanceType<typeof uring.Connection>;
 const echo = async (conn: Connection) => {
   for await (const chunk of conn) await conn.write(chunk);
 };
-
-/** Everything a node:net client receives after writing data and half-closing. */
-function nodeRoundTrip(port: number, data: Uint8Array, host = "127.0.0.1"): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    const s = net.connect(port, host, () => s.end(data));
-    s.on("data", (d: Buffer) => parts.push(d));
-    s.on("error", reject);
-    s.on("close", () => resolve(Buffer.concat(parts)));
-  });
-}
 
 /** Reads conn until n bytes arrived (copies them). */
 async function readBytes(conn: Connection, n: number): Promise<Uint8Array> {
@@ -37,10 +26,6 @@ async function readBytes(conn: Connection, n: number): Promise<Uint8Array> {
   }
   expect(at).toBe(n);
   return out;
-}
-
-function sha(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 describe("serve / connect / Connection", () => {
@@ -292,12 +277,3 @@ describe("serve / connect / Connection", () => {
     expect(() => conn.write(42 as never)).toThrow(/Connection\.write\(\): data/);
   });
 });
-
-/** Polls cond every 5 ms for up to 5 s. */
-async function waitFor(cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met within 5 s");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -3,36 +3,13 @@
 // order of the callbacks, buffers held until the sends that may read them
 // are done, failures reaching error() and closing the connection, and
 // server.close() with callback connections open.
-import { createHash } from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeRoundTrip, sha, waitFor } from "./support/net.ts";
 import { bytesOf, random, type Ring, uring, type UringError } from "./support/uring.ts";
 
 const { Ring: RingClass, serve, connect } = uring;
 type Connection = InstanceType<typeof uring.Connection>;
-
-function sha(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-async function waitFor(cond: () => boolean, what = "condition"): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within 5 s`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Everything a node:net client receives after writing data and half-closing. */
-function nodeRoundTrip(port: number, data: Uint8Array): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    const s = net.connect(port, "127.0.0.1", () => s.end(data));
-    s.on("data", (d: Buffer) => parts.push(d));
-    s.on("error", reject);
-    s.on("close", () => resolve(Buffer.concat(parts)));
-  });
-}
 
 /**
  * Writes data in one go and reads the echo slowly: it pauses after every
