@@ -621,7 +621,7 @@ export class RingBase implements Disposable {
       const closing = this.#closing;
       for (let i = 0; i < settle.length; i++) {
         const op = settle[i];
-        settleOp(op, op.res, op.cqeFlags, closing, op.res === -EACCES ? this.refusal(op) : undefined);
+        settleOp(op, op.res, op.cqeFlags, closing, this.#why(op, op.res));
       }
     }
     if (streamed !== undefined) {
@@ -629,10 +629,15 @@ export class RingBase implements Disposable {
       for (let i = 0; i < streamed.length; i += 3) {
         const op = streamed[i] as Op;
         const res = streamed[i + 1] as number;
-        op.sink!.onCqe(op, res, streamed[i + 2] as number, closing, res === -EACCES ? this.refusal(op) : undefined);
+        op.sink!.onCqe(op, res, streamed[i + 2] as number, closing, this.#why(op, res));
       }
     }
     return batchDone;
+  }
+
+  /** What the ring knows of a failure res of op: the restriction that refused it (EACCES). */
+  #why(op: Op, res: number): string | undefined {
+    return res === -EACCES ? this.refusal(op) : undefined;
   }
 
   /** Rejects every op still queued in JS, each with an error naming its own operation. */

@@ -2,6 +2,7 @@
 // up disabled, then IORING_REGISTER_ENABLE_RINGS. The kernel refuses what is
 // not allowed with EACCES: SQEs (their CQE) and io_uring_register calls.
 import { writeFileSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOf, compatOff, random, rejection, tempDir, uring } from "./support/uring.ts";
@@ -75,6 +76,23 @@ describe("restrictions", () => {
       );
     } finally {
       await closeFd(fd);
+    }
+  });
+
+  it("a refused zero-copy send, and a refused Connection write, name the op the restrictions lack", async () => {
+    const listener = net.createServer((sock) => sock.resume());
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    try {
+      using ring = Ring.open({ entries: 8, restrictions: { ops: ["socket", "connect", "close"] } });
+      const conn = await uring.connect(ring, { port: (listener.address() as net.AddressInfo).port });
+      const zc = await rejection(ring.sendZc(conn.fd, bytesOf("x")));
+      expect(zc.message).toBe("sendZc: EACCES: Permission denied (this ring's restrictions do not allow sendZc; they allow asyncCancel, connect, close, socket)");
+      // Connection's writes complete through a CQE sink of their own, not a promise: the same detail.
+      const write = await rejection(conn.write("x"));
+      expect(write.message).toBe("send: EACCES: Permission denied (this ring's restrictions do not allow send; they allow asyncCancel, connect, close, socket)");
+      await conn.close();
+    } finally {
+      await new Promise((r) => listener.close(r));
     }
   });
 
