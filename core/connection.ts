@@ -65,6 +65,11 @@ export function checkAddress(fn: string, value: unknown): { address: string; fam
   return { address: value, family: isIPv6(value) ? AF_INET6 : AF_INET };
 }
 
+/** What write()/send() send: a string as UTF-8, a buffer as it is (checked, naming fn). */
+function bytesOf(fn: string, data: unknown): Uint8Array {
+  return typeof data === "string" ? encoder.encode(data) : checkBuffer(fn, data, "data");
+}
+
 /** A write in the queue: bytes from `at` on are still to go. */
 interface PendingWrite {
   bytes: Uint8Array;
@@ -228,7 +233,12 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
   /** Hands a received buffer back, after the writes queued now (one of them may be sending from it). */
   #giveBack(bid: number): void {
     if (this.#writes.length > 0) this.#writes.push({ bytes: NOTHING, at: 0, resolve: undefined, reject: undefined, hold: bid });
-    else if (!this.#buffers!.closed) this.#buffers!.release(bid);
+    else this.#release(bid);
+  }
+
+  /** Releases a held buffer (-1: none) to its ring, unless the ring is closed (its memory is gone). */
+  #release(bid: number): void {
+    if (bid >= 0 && !this.#buffers!.closed) this.#buffers!.release(bid);
   }
 
   /** Push mode: the stream calls back with each chunk; the owner hears of the end. */
@@ -269,7 +279,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
    */
   write(data: Uint8Array | ArrayBufferView | ArrayBuffer | string): Promise<void> {
     if (this.#closed) return Promise.reject(closedError("Connection.write", "connection"));
-    const bytes = typeof data === "string" ? encoder.encode(data) : checkBuffer("Connection.write", data, "data");
+    const bytes = bytesOf("Connection.write", data);
     let resolve!: () => void;
     let reject!: (e: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -289,7 +299,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
    */
   send(data: Uint8Array | ArrayBufferView | ArrayBuffer | string): void {
     if (this.#closed) throw closedError("Connection.send", "connection");
-    const bytes = typeof data === "string" ? encoder.encode(data) : checkBuffer("Connection.send", data, "data");
+    const bytes = bytesOf("Connection.send", data);
     if (bytes.byteLength > 0) this.#queue({ bytes, at: 0, resolve: undefined, reject: undefined, hold: -1 });
   }
 
@@ -308,7 +318,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
         return;
       }
       q.shift();
-      if (w.hold >= 0 && !this.#buffers!.closed) this.#buffers!.release(w.hold);
+      this.#release(w.hold);
       w.resolve?.();
     }
     if (this.#drainWaiters.length > 0) this.#wakeDrainWaiters();
@@ -332,7 +342,7 @@ export class Connection implements AsyncIterable<Uint8Array>, AsyncDisposable {
     this.#writes = [];
     let unheard = false;
     for (const w of q) {
-      if (w.hold >= 0 && this.#buffers !== undefined && !this.#buffers.closed) this.#buffers.release(w.hold);
+      this.#release(w.hold);
       if (w.reject !== undefined) w.reject(error);
       else if (w.hold < 0) unheard = true;
     }
