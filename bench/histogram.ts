@@ -44,7 +44,13 @@ export class Histogram {
   readonly counts = new Uint32Array(HIST_BUCKETS);
   samples = 0;
 
+  /**
+   * Throws on a negative (or NaN) latency: that is a caller timing a
+   * completion against a clock read taken before the request was submitted,
+   * and clamping it to bucket 0 would hide the bug in a plausible-looking p50.
+   */
   record(ns: number): void {
+    if (!(ns >= 0)) throw new RangeError(`latency sample ${ns} ns: completion timed before submission`);
     this.counts[histIndex(ns)]++;
     this.samples++;
   }

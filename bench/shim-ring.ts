@@ -134,7 +134,16 @@ const FSYNC_UD = 0xffff_ffff;
  * DRAIN: see its io_issue).
  *
  * --submit-each: submit() right after each request is prepared (ref-bench's
- * too), so the enter that waits has nothing left to submit.
+ * too), so the enter that waits has nothing left to submit. The requests
+ * are prepared and submitted once reap() has returned, not inside its
+ * callback: reap() drains until the CQ is empty, while ref-bench handles
+ * only the CQEs up to the tail it loaded once, and each submit() enters the
+ * kernel, which posts the CQEs of the requests completed since. A callback
+ * that submits keeps its own reap() going: with page-cache reads
+ * (completed inside the enter) forever, the clock never checked; with
+ * O_DIRECT past the duration, with fewer waiting enters than ref-bench,
+ * and timing CQEs against a tDone read before their requests were
+ * submitted (negative latencies).
  */
 export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const { ring, pool, file, bufIndex } = r;
@@ -149,6 +158,8 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
   const tSub = new Float64Array(qd); // 0: the slot's request is not sampled
   const unsub = new Int32Array(qd); // sampled slots prepared since the last submit
   let nunsub = 0;
+  const reaped = new Int32Array(qd); // --submit-each: slots to issue once reap() returns
+  let nreaped = 0;
   let sampledInFlight = 0;
   let issued = 0;
   let tDone = 0;
@@ -226,7 +237,8 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
       tSub[i] = 0;
       sampledInFlight--;
     }
-    issue(i);
+    if (submitEach) reaped[nreaped++] = i;
+    else issue(i);
   };
   const iteration = () => {
     stampSampled();
@@ -234,6 +246,8 @@ export async function batchIo(env: IoEnv, r: RingIo): Promise<RunResult> {
     if (sampledInFlight !== 0) tDone = now();
     ring.reap(onCqe);
     if (bad !== undefined) fail(bad);
+    for (let k = 0; k < nreaped; k++) issue(reaped[k]);
+    nreaped = 0;
   };
   for (let i = 0; i < qd; i++) issue(i);
   const loop = (ms: number) => {
