@@ -2,7 +2,7 @@
 // eventfd and calls a threadsafe JSCallback (bun:ffi has no nonblocking
 // calls).
 import { dlopen, JSCallback, ptr, toArrayBuffer, type Pointer } from "bun:ffi";
-import { nativeLibraryPath } from "../core/paths.ts";
+import { loadError, nativeLibrary } from "../core/native-library.ts";
 import { uringError } from "../core/errors.ts";
 import type { Native, Waiter } from "../core/native.ts";
 import { symbols } from "./symbols.ts";
@@ -11,10 +11,11 @@ import { symbols } from "./symbols.ts";
 const CALLBACK_GRACE_MS = 1000;
 
 function open() {
+  const library = nativeLibrary();
   try {
-    return dlopen(nativeLibraryPath, symbols);
+    return dlopen(library.path, symbols);
   } catch (cause) {
-    throw new Error(`uringshim: cannot load ${nativeLibraryPath}; build it with \`npm run build\` (npm ci does)`, { cause });
+    throw loadError(library, cause);
   }
 }
 

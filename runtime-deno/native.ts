@@ -2,18 +2,16 @@
 // does a blocking read of the eventfd on Deno's blocking pool and resolves
 // a promise. A pending call keeps the process alive, so it is started only
 // while operations are in flight and released (eventfd write) otherwise.
-import { nativeLibraryPath } from "../core/paths.ts";
+import { loadError, nativeLibrary } from "../core/native-library.ts";
 import type { Native, Waiter } from "../core/native.ts";
 import { symbols } from "./symbols.ts";
 
 function open() {
+  const library = nativeLibrary();
   try {
-    return Deno.dlopen(nativeLibraryPath, symbols);
+    return Deno.dlopen(library.path, symbols);
   } catch (cause) {
-    throw new Error(
-      `uringshim: cannot load ${nativeLibraryPath}; build it with \`npm run build\` (npm ci does), and run Deno with --allow-ffi`,
-      { cause },
-    );
+    throw loadError(library, cause, " (Deno needs --allow-ffi)");
   }
 }
 
