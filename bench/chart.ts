@@ -2,8 +2,9 @@
 // for 4 KiB random page-cache reads. A Vega-Lite spec compiled to Vega and
 // rendered by vega's headless View.toSVG() (no browser, no canvas: text is
 // measured by estimate), which runs under Bun, Deno and Node alike.
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+// vega and vega-lite are devDependencies, loaded only for --chart: the
+// installed package has no dependencies, so there they are the user's to add.
+import type { TopLevelSpec } from "vega-lite";
 import type { Header, Result } from "./types.ts";
 import { runnerLabel } from "./suites.ts";
 
@@ -69,11 +70,24 @@ export function chartSpec(points: readonly Point[], header: Header): TopLevelSpe
   };
 }
 
-/** The chart as an SVG document (throws when there is nothing to plot). */
+const CHART_DEPENDENCIES_MISSING = "--chart needs vega and vega-lite: npm install vega vega-lite";
+
+/** vega and vega-lite, or an error saying how to get them. */
+export async function loadVega(): Promise<{ vega: typeof import("vega"); vegaLite: typeof import("vega-lite") }> {
+  try {
+    const [vega, vegaLite] = await Promise.all([import("vega"), import("vega-lite")]);
+    return { vega, vegaLite };
+  } catch (cause) {
+    throw new Error(CHART_DEPENDENCIES_MISSING, { cause });
+  }
+}
+
+/** The chart as an SVG document (throws when there is nothing to plot, or vega is not installed). */
 export async function renderChart(results: readonly Result[], header: Header): Promise<string> {
   const points = chartPoints(results);
   if (points.length === 0) throw new Error("no 4 KiB page-cache randread result to chart (try --suite full, or --workload randread --qd 1,8,32,128)");
-  const spec = compile(chartSpec(points, header)).spec;
+  const { vega, vegaLite } = await loadVega();
+  const spec = vegaLite.compile(chartSpec(points, header)).spec;
   const view = new vega.View(vega.parse(spec), { renderer: "none" });
   try {
     return await view.toSVG();

@@ -16,13 +16,15 @@
 // Fields a child adds beyond these are ignored.
 import { spawnSync } from "node:child_process";
 import type { Case, ChildRuntime, Latency, RunResult, Runner } from "./types.ts";
+import type { Program } from "./locate.ts";
 import { isWrite } from "./suites.ts";
 
+/** What the children are started with (locate.ts finds them); a missing one makes its runs "not run". */
 export interface Programs {
-  refBench: string;
+  refBench: Program;
   shim: string;
-  bun: string;
-  deno: string;
+  bun: Program;
+  deno: Program;
 }
 
 /** What every run of one bench invocation shares. */
@@ -42,11 +44,13 @@ export type Command = { cmd: string; args: string[] };
 export type Built = Command | { unsupported: string };
 
 /** The program and leading arguments that start a child of this runtime. */
-function base(rt: ChildRuntime, p: Programs): Command {
-  if (rt === "c") return { cmd: p.refBench, args: [] };
-  if (rt === "bun") return { cmd: p.bun, args: [p.shim] };
-  if (rt === "deno") return { cmd: p.deno, args: ["run", "-A", p.shim] };
-  throw new Error("fio runs are built by fio.ts");
+function base(rt: ChildRuntime, p: Programs): Built {
+  const program = rt === "c" ? p.refBench : rt === "bun" ? p.bun : rt === "deno" ? p.deno : null;
+  if (program === null) throw new Error("fio runs are built by fio.ts");
+  if (typeof program !== "string") return { unsupported: program.missing };
+  if (rt === "c") return { cmd: program, args: [] };
+  if (rt === "bun") return { cmd: program, args: [p.shim] };
+  return { cmd: program, args: ["run", "-A", p.shim] };
 }
 
 /** The file a case's runs use: writes go to the scratch file, never into the read file. */
@@ -58,6 +62,7 @@ export function fileFor(c: Case, env: Pick<RunEnv, "readFile" | "writeFile">): s
 /** The command line of a run (ref-bench or the shim; fio.ts builds fio's). */
 export function childArgs(runner: Runner, c: Case, env: RunEnv): Built {
   const b = base(runner.runtime, env.programs);
+  if ("unsupported" in b) return b;
   const args = [...b.args];
   if (runner.runtime !== "c") args.push("--impl", runner.impl);
   args.push("--workload", c.workload, "--batch", `${c.batch}`);

@@ -1,35 +1,33 @@
 // bench/cli.ts: `uringshim-bench`, the throughput suite. Runs under Bun
-// (`bun bench/cli.ts …`, what `npm run bench` and bench/run.mjs do) and
-// Deno (`deno run -A bench/cli.ts …`). Measures each case with every
+// (`bun bench/cli.ts …`, what `npm run bench` and bench/run.mjs do in a
+// clone), Deno (`deno run -A bench/cli.ts …`) and, bundled into
+// dist/bench/cli.js for the installed package (scripts/build-bench.mjs),
+// under Node too: it only starts children. Measures each case with every
 // implementation that applies, one child process per run, round-robin
 // (orchestrate.ts), and prints a table, JSON or Markdown (report.ts) and
 // optionally an SVG chart (chart.ts). `--help` lists the options
 // (options.ts); README's "Benchmarks" section says what is measured.
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, realpathSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { packageRoot as root } from "../core/paths.ts";
 import { holdsPattern } from "./pattern.mjs";
 import { childArgs, execute, lastJsonLine, normalize, pinned, type Programs, type RunEnv } from "./children.ts";
 import { fioArgs, parseFio } from "./fio.ts";
 import { type Options, parseOptions, USAGE, UsageError } from "./options.ts";
 import { type Plan, type RunOutcome, runPlans } from "./orchestrate.ts";
 import { type Skip, toJson, toMarkdown, toTable } from "./report.ts";
-import { renderChart } from "./chart.ts";
+import { loadVega, renderChart } from "./chart.ts";
 import { caseLabel, isWrite, notApplicable, runnerLabel, runnersFor, usesFile, usesPageCache } from "./suites.ts";
+import { findRefBench, findRuntime, hostOf, isDevClone, type Program, shimBeside } from "./locate.ts";
 import { checkDataFile, cpuInfo, DataFiles, DEFAULT_FILE_SIZE, describeDisk, directUnusable, pinPrefix, versionOf, warmPageCache } from "./setup.ts";
 import { summarize } from "./summarize.ts";
 import type { Case, Header, Runner } from "./types.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const programs: Programs = {
-  refBench: path.join(root, "native/build/ref-bench"),
-  shim: path.join(root, "bench/shim.ts"),
-  bun: path.join(root, "node_modules/.bin/bun"),
-  deno: path.join(root, "node_modules/.bin/deno"),
-};
+const self = fileURLToPath(import.meta.url);
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 /** The last non-empty line of a child's stderr, without the program's "name: " prefix. */
@@ -61,10 +59,11 @@ function progressReporter(estimateMs: number) {
 }
 
 /** The version of each runtime asked for, as "1.4.5". */
-function runtimeVersions(opts: Options): Record<string, string> {
+function runtimeVersions(opts: Options, programs: Programs): Record<string, string> {
+  const version = (p: Program) => (typeof p === "string" ? versionOf(p, ["--version"]) ?? "unavailable" : "not found");
   const v: Record<string, string> = {};
-  if (opts.runtimes.includes("bun")) v.bun = versionOf(programs.bun, ["--version"]) ?? "unavailable";
-  if (opts.runtimes.includes("deno")) v.deno = versionOf(programs.deno, ["--version"])?.replace(/^deno\s+/, "").split(" ")[0] ?? "unavailable";
+  if (opts.runtimes.includes("bun")) v.bun = version(programs.bun);
+  if (opts.runtimes.includes("deno")) v.deno = version(programs.deno).replace(/^deno\s+(\S+).*$/, "$1");
   return v;
 }
 
@@ -82,12 +81,34 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
-  // ---- build the C reference (and the library the shim loads) ----------------
-  const make = spawnSync("make", ["-s", "-C", path.join(root, "native")], { stdio: ["ignore", "inherit", "inherit"] });
-  if (make.status !== 0) {
-    say("uringshim-bench: `make -C native` failed (a C compiler and make are needed)");
-    return 1;
+  if (opts.chart !== null) {
+    // Before the runs, not after minutes of them.
+    try {
+      await loadVega();
+    } catch (e) {
+      say(`uringshim-bench: ${(e as Error).message}`);
+      return 1;
+    }
   }
+
+  // ---- the programs: a clone builds the C reference (and the library the shim loads) ----
+  const host = hostOf();
+  const clone = isDevClone(root, host);
+  if (clone) {
+    const make = spawnSync("make", ["-s", "-C", path.join(root, "native")], { stdio: ["ignore", "inherit", "inherit"] });
+    if (make.status !== 0) {
+      say("uringshim-bench: `make -C native` failed (a C compiler and make are needed)");
+      return 1;
+    }
+  }
+  const programs: Programs = {
+    refBench: findRefBench(root, host),
+    shim: shimBeside(self),
+    bun: findRuntime("bun", root, host),
+    deno: findRuntime("deno", root, host),
+  };
+  /** Where temp files go when os.tmpdir() and /var/tmp cannot hold O_DIRECT files: never into an installed package. */
+  const lastResortDir = clone ? root : process.cwd();
 
   // ---- pinning ------------------------------------------------------------------
   const cpu = opts.cpu ?? os.cpus().length - 1;
@@ -117,6 +138,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   }
   try {
+    if (opts.impls.includes("c") && typeof programs.refBench === "string" && !host.executable(programs.refBench)) {
+      // A package manager that dropped the prebuilt's mode bits: run a copy that has them.
+      const copy = path.join(files.tempDir(false, lastResortDir), "ref-bench");
+      copyFileSync(programs.refBench, copy);
+      chmodSync(copy, 0o755);
+      programs.refBench = copy;
+    }
     const needFile = opts.cases.some(usesFile);
     const needsDisk = opts.cases.some((c) => c.direct);
     const maxBs = Math.max(4096, ...opts.cases.map((c) => c.bs));
@@ -137,7 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         fileSize = f.size;
         if (!holdsPattern(readFile, fileSize)) say(`${readFile} does not hold the bench pattern: reads are not checked`);
       } else {
-        const dir = files.tempDir(needsDisk, root);
+        const dir = files.tempDir(needsDisk, lastResortDir);
         say(`writing a ${DEFAULT_FILE_SIZE >> 20} MiB data file in ${dir} …`);
         readFile = files.patternFile(path.join(dir, "data.bin"), DEFAULT_FILE_SIZE);
       }
@@ -219,7 +247,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       kernel: os.release(),
       cpu: model,
       cores,
-      runtimes: runtimeVersions(opts),
+      runtimes: runtimeVersions(opts, programs),
       fio: opts.impls.includes("fio") ? (fio ?? "fio not installed") : "fio not asked for",
       disk: readFile === null ? null : describeDisk(readFile),
       pinned: pin !== null,
@@ -255,6 +283,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+/** Run as a program (`deno run -A npm:uringshim/bench`, `node dist/bench/cli.js`), not imported by bench/run.mjs. */
+function isMain(): boolean {
+  const main = (import.meta as { main?: boolean }).main;
+  if (main !== undefined) return main;
+  // Node before 24.2 has no import.meta.main.
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(self);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   process.exitCode = await main(process.argv.slice(2));
 }

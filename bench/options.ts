@@ -34,7 +34,8 @@ export interface Options {
   help: boolean;
 }
 
-export const USAGE = `usage: uringshim-bench [options]   (bun bench/cli.ts … | deno run -A bench/cli.ts … | npm run bench -- …)
+export const USAGE = `usage: uringshim-bench [options]   (npx / bunx uringshim-bench …, deno run -A npm:uringshim/bench …;
+                                   in a clone: npm run bench -- …, bun bench/cli.ts …, deno run -A bench/cli.ts …)
 
   --suite quick|full         what to measure (default quick; see README "Benchmarks")
   --workload W[,W…]          nop|randread|seqread|randwrite|seqwrite|mixed: measure these
