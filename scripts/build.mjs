@@ -1,7 +1,12 @@
-// Builds native/ (make, the system cc) and asm/ (asc) into their build/
-// folders. Run by `npm ci` (prepare) and `npm run build`.
+// Builds native/ (make, the system cc), asm/ (asc) and dist/ (the
+// compiled JavaScript the package exports). Run by `npm ci` (prepare),
+// `npm run build` and scripts/pack.mjs; the tests and the bench in the
+// clone run the TypeScript sources, examples/ the compiled package.
 import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildBench } from "./build-bench.mjs";
+import { buildDist } from "./build-dist.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: "inherit" });
@@ -16,4 +21,6 @@ run(process.execPath, [
   "node_modules/assemblyscript/bin/asc.js", "asm/assembly/index.ts",
   "--config", "asm/asconfig.json", "--target", "release",
 ]);
-console.log("uringshim: built native/build/liburingshim.so and asm/build/uring.wasm");
+buildDist(root);
+await buildBench(root, join(root, "dist/bench"));
+console.log("uringshim: built native/build/liburingshim.so, asm/build/uring.wasm and dist/");

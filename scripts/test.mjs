@@ -114,6 +114,22 @@ if (extra.length === 0) {
   } else lines.push("type check: passed");
 }
 
+// The package as users get it, packed once (npm pack runs prepack: the
+// build, dist/ and prebuilt/) for test/package.test.ts under every runtime.
+const env = {};
+if (extra.length === 0) {
+  console.log("== npm pack (the package test's tarball) ==");
+  const r = spawnSync("npm", ["pack", "--silent", "--pack-destination", out], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const tarball = r.status === 0 ? join(out, r.stdout.trim().split("\n").pop()) : null;
+  if (tarball === null) {
+    ok = false;
+    lines.push(`npm pack: failed (exit ${r.status})`);
+  } else {
+    env.URINGSHIM_TARBALL = tarball;
+    lines.push(`npm pack: ${tarball.replace(`${out}/`, "")}`);
+  }
+}
+
 // Bun: the forks pool cannot start workers there (child.channel.unref is missing), threads can.
 const runtimes = [
   ["bun", "node_modules/.bin/bun", ["--bun", "node_modules/.bin/vitest"], ["--pool=threads"]],
@@ -121,7 +137,7 @@ const runtimes = [
 ];
 for (const [name, cmd, args, options] of runtimes) {
   console.log(`== vitest under ${name === "bun" ? "Bun" : "Deno"} ==`);
-  vitest(name, cmd, args, options);
+  vitest(name, cmd, args, options, extra, env);
 }
 
 // The core suite once per kernel feature turned off (URINGSHIM_COMPAT, see
