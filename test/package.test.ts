@@ -4,7 +4,9 @@
 // shipped types, the bins and the loader's errors tried there.
 // scripts/test.mjs packs once for every runtime (URINGSHIM_TARBALL); run
 // alone, this file packs itself.
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,6 +97,53 @@ function listFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(join(dir, f)).isFile()).sort();
 }
 
+/** sh() without blocking this thread: the loopback registry below must answer the child. */
+function shAsync(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<SpawnSyncReturns<string>> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_") && k !== "URINGSHIM_LIBRARY" && k !== "INIT_CWD"));
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: { ...clean, ...env } as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_MS);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ pid: child.pid ?? 0, output: [], stdout, stderr, status, signal } as SpawnSyncReturns<string>);
+    });
+  });
+}
+
+/**
+ * A registry on loopback that holds one package, the tarball: what
+ * `deno add npm:uringshim` and `bun add uringshim` fetch from, as from
+ * the npm registry (a packument and the tarball, with its integrity).
+ */
+async function localRegistry(tgz: string): Promise<{ url: string; server: Server }> {
+  const bytes = readFileSync(tgz);
+  const manifest = JSON.parse(ok(sh("tar", ["-xzOf", tgz, "package/package.json"], work.dir), "tar"));
+  const server = createServer((req, res) => {
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    if (req.url === `/${manifest.name}`) {
+      const dist = {
+        tarball: `${base}/${manifest.name}/-/${manifest.name}-${manifest.version}.tgz`,
+        shasum: createHash("sha1").update(bytes).digest("hex"),
+        integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
+      };
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ name: manifest.name, "dist-tags": { latest: manifest.version }, versions: { [manifest.version]: { ...manifest, dist } } }));
+    } else if (req.url?.endsWith(".tgz")) {
+      res.setHeader("content-type", "application/octet-stream");
+      res.end(bytes);
+    } else {
+      res.statusCode = 404;
+      res.end("{}");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server };
+}
+
 let tarball = "";
 let npmDir = "";
 beforeAll(() => {
@@ -136,6 +185,41 @@ describe(`the packed package, installed as a user would (${runtime})`, () => {
     const r = runExample(dir, "bun");
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(expected.bun);
+  });
+
+  it(`${runtime === "bun" ? "bun add uringshim" : "deno add npm:uringshim"} from a registry (a loopback one holding the tarball), then README's ${runtime} example`, async () => {
+    const registry = await localRegistry(tarball);
+    try {
+      // Fresh caches: every pack is version 0.1.0 with other bytes.
+      const cache = join(work.dir, `${runtime}-cache`);
+      const env: Record<string, string> = runtime === "bun"
+        ? { BUN_CONFIG_REGISTRY: registry.url, BUN_INSTALL_CACHE_DIR: cache }
+        : { NPM_CONFIG_REGISTRY: registry.url, DENO_DIR: cache };
+      // Deno: with node_modules/ ("nodeModulesDir": "auto") and from its global npm cache (no node_modules/ at all).
+      const layouts = runtime === "bun" ? [{ name: "bun-registry", config: null }] : [
+        { name: "deno-auto", config: { nodeModulesDir: "auto" } },
+        { name: "deno-global-cache", config: {} },
+      ];
+      for (const { name, config } of layouts) {
+        const dir = join(work.dir, name);
+        mkdirSync(dir);
+        if (config === null) writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }));
+        else writeFileSync(join(dir, "deno.json"), JSON.stringify(config));
+        const add = runtime === "bun"
+          ? await shAsync(bunExe(), ["add", "uringshim"], dir, env)
+          : await shAsync(denoExe(), ["add", "npm:uringshim"], dir, env);
+        expect(add.status, `${name}: ${add.stderr}`).toBe(0);
+        expect(existsSync(join(dir, "node_modules/uringshim"))).toBe(name !== "deno-global-cache");
+        const { code } = examples.find((e) => e.tag === runtime)!;
+        writeFileSync(join(dir, "hello.ts"), code);
+        const args = code.match(/run with: (.*)$/m)![1].trim().split(/\s+/).slice(1);
+        const r = await shAsync(runtime === "bun" ? bunExe() : denoExe(), args, dir, env);
+        expect(r.stderr, name).toBe("");
+        expect(r.stdout, name).toMatch(expected[runtime]);
+      }
+    } finally {
+      registry.server.close();
+    }
   });
 
   it("the shipped .d.ts type-check a consumer (tsc --noEmit and deno check)", () => {
