@@ -710,6 +710,15 @@ static void test_waiter_orphaned(void)
 		goto out;
 	pthread_join(t, NULL);
 	CHECK(a.res == 0, "orphan waiter start %d", a.res);
+	/*
+	 * pthread_join returns once the kernel clears the thread's tid, which
+	 * it does before it removes the task from /proc/self/task: the joined
+	 * thread may still be listed for a moment (for milliseconds under
+	 * qemu-user).
+	 */
+	t0 = now_s();
+	while (task_count() > tasks + 1 && now_s() - t0 < 2)
+		sleep_ms(1);
 	CHECK(task_count() == tasks + 1, "waiter thread not running (%d tasks, %d before)", task_count(), tasks);
 	before_calls = __atomic_load_n(&wake_calls, __ATOMIC_ACQUIRE);
 	us_eventfd_write(a.efd, 1);
