@@ -4,6 +4,7 @@
 // is how the fallbacks get tested on a new kernel (scripts/test.mjs runs the
 // core suite once per feature turned off), and how a user checks that code
 // meant for older kernels behaves.
+import { readEnv } from "./env.ts";
 import { EINVAL, uringError } from "./errors.ts";
 import { hasRelease } from "./opcodes.ts";
 import type { Probe } from "./probe.ts";
@@ -66,28 +67,10 @@ export function parseCompatEnv(value: string | undefined): Set<CompatFeature> {
   return new Set(COMPAT_FEATURES.filter((f) => off.has(f)));
 }
 
-type DenoEnv = {
-  env: { get(name: string): string | undefined };
-  permissions: { querySync(d: { name: "env"; variable: string }): { state: string } };
-};
-
-/**
- * URINGSHIM_COMPAT as this process sees it. Under Deno it is read only
- * with env permission already granted: never a prompt, never an error.
- */
-export function readCompatEnv(): string | undefined {
-  const deno = (globalThis as { Deno?: DenoEnv }).Deno;
-  if (deno !== undefined) {
-    if (deno.permissions.querySync({ name: "env", variable: COMPAT_ENV }).state !== "granted") return undefined;
-    return deno.env.get(COMPAT_ENV);
-  }
-  return (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[COMPAT_ENV];
-}
-
 /** The features turned off for one ring: options.compat's false keys plus URINGSHIM_COMPAT's, each with where it came from. */
 export function compatOff(fn: string, options: unknown): Map<CompatFeature, string> {
   const off = new Map<CompatFeature, string>();
-  for (const f of parseCompatEnv(readCompatEnv())) off.set(f, `${COMPAT_ENV}=${compatEnvName(f)}`);
+  for (const f of parseCompatEnv(readEnv(COMPAT_ENV))) off.set(f, `${COMPAT_ENV}=${compatEnvName(f)}`);
   if (options === undefined) return off;
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`${fn}(): options.compat must be an object of booleans, got ${options === null ? "null" : typeof options}`);

@@ -4,7 +4,7 @@
 // installed package), then the package's prebuilt one for this platform.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
+import { readEnv } from "./env.ts";
 import { UringError } from "./errors.ts";
 import { packageRoot } from "./paths.ts";
 import { hostPlatform, type Platform, platformName, PREBUILT_PLATFORMS, prebuiltFor } from "./platform.ts";
@@ -23,15 +23,6 @@ export function buildCommand(runtime: string): string {
   if (runtime === "bun") return "bunx uringshim-build";
   if (runtime === "deno") return "deno run -A npm:uringshim/build";
   return "npx uringshim-build";
-}
-
-/** An environment variable; one the runtime will not let this program read (Deno without --allow-env) reads as unset. */
-function readEnv(name: string): string | undefined {
-  try {
-    return process.env[name];
-  } catch {
-    return undefined;
-  }
 }
 
 function currentRuntime(): string {
