@@ -17,9 +17,8 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { LIBRARY_FOLDERS } from "./build-dist.mjs";
 
-/** The folders the package ships compiled in dist/ (as scripts/build-dist.mjs builds them). */
-const LIBRARY_FOLDERS = ["core", "runtime-bun", "runtime-deno"];
 
 /** Imports of core/ and the adapters, as the bundle in dist/bench/ reaches their compiled files in dist/. */
 function libraryExternal(root) {

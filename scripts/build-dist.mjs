@@ -5,7 +5,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const LIBRARY_FOLDERS = ["core", "runtime-bun", "runtime-deno"];
+/** The folders the package ships compiled, each as dist/<folder>/. */
+export const LIBRARY_FOLDERS = ["core", "runtime-bun", "runtime-deno"];
 
 /** Every file below dir whose name ends with suffix. */
 function filesBelow(dir, suffix) {

@@ -12,6 +12,8 @@ export interface PrebuiltPlatform {
 }
 export declare const PLATFORMS: readonly PrebuiltPlatform[];
 
+export declare function onPath(cmd: string): boolean;
+
 export declare function missingToolchain(p: PrebuiltPlatform): string | undefined;
 
 export type PrebuiltResult =

@@ -52,7 +52,8 @@ export const PLATFORMS = [
   },
 ];
 
-function onPath(cmd) {
+/** Whether cmd is a file in one of $PATH's folders. */
+export function onPath(cmd) {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, cmd)));
 }
 

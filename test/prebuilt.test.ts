@@ -6,10 +6,11 @@
 // the Debian package.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { buildPrebuilt, MIN_GLIBC, PLATFORMS, type PrebuiltPlatform, type PrebuiltResult } from "../scripts/build-prebuilt.mjs";
+import { buildPrebuilt, MIN_GLIBC, onPath, PLATFORMS, type PrebuiltPlatform, type PrebuiltResult } from "../scripts/build-prebuilt.mjs";
+import { PREBUILT_PLATFORMS } from "../core/platform.ts";
 import { skip } from "./support/uring.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -27,10 +28,6 @@ const abi = (() => {
   const block = h.slice(h.indexOf("ABI-BEGIN"), h.indexOf("ABI-END"));
   return [...block.matchAll(/(us_[a-z_]*)\(/g)].map((m) => m[1]).sort();
 })();
-
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? "").split(delimiter).some((d) => d !== "" && existsSync(join(d, cmd)));
-}
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): { status: number | null; out: string } {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000, env: { ...process.env, ...env } });
@@ -100,6 +97,10 @@ function harness(ctx: TestContext, p: PrebuiltPlatform): { status: number | null
   }
   return r;
 }
+
+it("builds exactly the platforms the loader looks for (core/platform.ts)", () => {
+  expect(PLATFORMS.map((p) => p.platform)).toEqual([...PREBUILT_PLATFORMS]);
+});
 
 for (const p of PLATFORMS) {
   const where = p.arch === "x64" ? "natively" : "under qemu-user";
