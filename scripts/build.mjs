@@ -1,6 +1,6 @@
 // Builds native/ (make, the system cc), asm/ (asc) and dist/ (the
-// compiled JavaScript the package exports). Run by `npm ci` (prepare),
-// `npm run build` and scripts/pack.mjs; the tests and the bench in the
+// compiled JavaScript the package exports). Run as `prepare` by `npm ci`,
+// `npm pack` and `npm publish`, and by `npm run build`; the tests and the bench in the
 // clone run the TypeScript sources, examples/ the compiled package.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
