@@ -33,6 +33,8 @@ export class RingCore {
   readonly completions: Int32Array;
   /** int32 words per completion: 8 on an IORING_SETUP_CQE32 ring, else 4. */
   readonly cqeWords: 4 | 8;
+  /** io_uring_enter calls made to submit or wait (what strace -e io_uring_enter would count of them). */
+  enters = 0;
   #closed = false;
   /** IORING_SETUP_R_DISABLED and not yet enabled: the kernel refuses to enter (EBADFD). */
   #disabled: boolean;
@@ -186,7 +188,7 @@ export class RingCore {
   submit(minComplete = 0, extraFlags = 0, timeoutNs = -1): number {
     const w = this.wasm;
     if (this.mode === "mmap") {
-      w.flushSq();
+      if (w.flushSq() > 0 || minComplete > 0 || extraFlags !== 0) this.enters++;
       return this.native.mmapEnter(this.base + w.MMAP_CTX_AT.value, minComplete, extraFlags, timeoutNs);
     }
     const toSubmit = w.flushSq();
@@ -199,6 +201,7 @@ export class RingCore {
       // Like liburing, report the SQEs published as submitted.
       if (toSubmit > 0 && sqFlags & IORING_SQ_NEED_WAKEUP) flags |= IORING_ENTER_SQ_WAKEUP;
       if (flags === 0) return toSubmit;
+      this.enters++;
       flags |= this.#enterFlags;
       const res = timeoutNs >= 0
         ? this.native.enterTimeout(this.#enterFd, 0, minComplete, flags, timeoutNs)
@@ -207,6 +210,7 @@ export class RingCore {
     } else if (toSubmit === 0 && flags === 0) {
       return 0;
     }
+    this.enters++;
     flags |= this.#enterFlags;
     if (timeoutNs >= 0) return this.native.enterTimeout(this.#enterFd, toSubmit, minComplete, flags, timeoutNs);
     return this.native.enter(this.#enterFd, toSubmit, minComplete, flags);
