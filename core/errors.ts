@@ -9,24 +9,46 @@ export class UringError extends Error {
   readonly errno: number;
   /** The operation that failed ("read", "openat", "setup", …). */
   readonly op: string;
+  /**
+   * The path argument of a failed path operation, as given (Node's
+   * `err.path`): openat's, statx's, renameat's old path, symlinkat's
+   * target … Not a property at all on errors of operations without one.
+   */
+  declare readonly path?: string;
+  /** The second path of a two-path operation (renameat, linkat, symlinkat's link path), as Node's `err.dest`. */
+  declare readonly dest?: string;
 
-  constructor(op: string, code: string, errno: number, message: string, options?: { cause?: unknown }) {
+  constructor(
+    op: string, code: string, errno: number, message: string, options?: { cause?: unknown; path?: string; dest?: string },
+  ) {
     super(message, options);
     this.op = op;
     this.code = code;
     this.errno = errno;
+    if (options?.path !== undefined) (this as { path?: string }).path = options.path;
+    if (options?.dest !== undefined) (this as { dest?: string }).dest = options.dest;
   }
+}
+
+/** The path arguments a failed operation names: `err.path`, and `err.dest` for two-path ones. */
+export interface ErrorPaths {
+  readonly path: string;
+  readonly dest?: string;
 }
 
 /**
  * The one place a negative kernel result becomes an error. `detail` is
- * appended to the message (a path, a hint naming the fix).
+ * appended to the message (a path, a hint naming the fix); without one,
+ * `paths` is ("old -> new" for two). `paths` become the error's `path`
+ * and `dest` either way.
  */
-export function uringError(op: string, res: number, detail?: string): UringError {
+export function uringError(op: string, res: number, detail?: string, paths?: ErrorPaths): UringError {
   const errno = -res;
   const code = ERRNO_NAMES[errno] ?? `E${errno}`;
   const text = ERRNO_MESSAGES[errno] ?? `errno ${errno}`;
-  return new UringError(op, code, errno, `${op}: ${code}: ${text}${detail ? ` (${detail})` : ""}`);
+  if (detail === undefined && paths !== undefined) detail = paths.dest === undefined ? paths.path : `${paths.path} -> ${paths.dest}`;
+  const message = `${op}: ${code}: ${text}${detail ? ` (${detail})` : ""}`;
+  return new UringError(op, code, errno, message, paths && { path: paths.path, dest: paths.dest });
 }
 
 export function closedError(op: string, what = "ring"): UringError {

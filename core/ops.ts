@@ -1,7 +1,7 @@
 // In-flight promise operations: what each SQE was for, the memory the
 // kernel may touch until its CQE arrives, and how its result is delivered.
 import type { UringWasm } from "./wasm.ts";
-import { ECANCELED, EINTR, type UringError, uringError } from "./errors.ts";
+import { ECANCELED, EINTR, type ErrorPaths, type UringError, uringError } from "./errors.ts";
 import { opcodeInfo } from "./opcodes.ts";
 
 /**
@@ -103,11 +103,27 @@ export function opError(op: Op, res: number, closing: boolean, why?: string): Ur
   // some file types; to the caller both mean "cancelled by close()".
   const code = closing && res === -EINTR ? -ECANCELED : res;
   let detail = closing && code === -ECANCELED ? "the ring was closed" : why ?? op.detail;
+  const paths = opPaths(op);
   // The kernel does not say which fd was bad: name the request's (error path only).
-  if (detail === undefined && code === -EBADF && op.fd >= 0) {
+  if (detail === undefined && paths === undefined && code === -EBADF && op.fd >= 0) {
     detail = op.spec.badFd?.(op) ?? fdDetail("fd", op.fd, (op.sqeFlags & IOSQE_FIXED_FILE) !== 0);
   }
-  return uringError(op.spec.name, code, detail);
+  return uringError(op.spec.name, code, detail, paths);
+}
+
+/**
+ * A path operation's path arguments as the caller gave them, for its
+ * errors' `path` and `dest` (and their message). It rides as the last
+ * element of the op's refs (core/ring-fs.ts puts it there).
+ */
+export class OpPaths implements ErrorPaths {
+  constructor(readonly path: string, readonly dest?: string) {}
+}
+
+function opPaths(op: Op): OpPaths | undefined {
+  const refs = op.refs;
+  const last = Array.isArray(refs) ? refs[refs.length - 1] : undefined;
+  return last instanceof OpPaths ? last : undefined;
 }
 
 /** The IORING_OP_* number of an opcode name ("readvFixed"). */

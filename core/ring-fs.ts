@@ -1,19 +1,20 @@
 // Operations on paths: open, close, stat, rename, unlink, mkdir, symlink,
 // link and extended attributes. Paths are encoded to NUL-terminated UTF-8
 // the kernel copies at submission; buffers it writes (statx, xattr values)
-// stay referenced until the completion arrives.
+// stay referenced until the completion arrives. A path op's refs end with
+// its OpPaths: its errors carry them as `path` and `dest`, as Node's do.
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_STATX_DONT_SYNC, AT_STATX_FORCE_SYNC,
   AT_STATX_SYNC_AS_STAT, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, O_CLOEXEC, STATX_BASIC_STATS,
 } from "./constants.ts";
 import { XATTR_SIZE_MAX } from "./op-constants.ts";
-import { noValue, type Op, opcodeOf, type OpSpec } from "./ops.ts";
+import { noValue, type Op, opcodeOf, OpPaths, type OpSpec } from "./ops.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { RingIo } from "./ring-io.ts";
 import { Statx, STATX_SIZE_BYTES } from "./statx.ts";
 import {
-  checkBits, checkBoolean, checkBuffer, checkDirFd, checkFlags, checkInteger, checkOptions, checkU32, cloexecUnless, encodeName,
-  encodePath,
+  checkBits, checkBoolean, checkBuffer, checkDirFd, checkFd, checkFlags, checkInteger, checkOptions, checkU32, cloexecUnless,
+  describe as describeArg, encodeName, encodePath,
 } from "./validate.ts";
 
 const RENAME_FLAGS = 0x7;
@@ -24,6 +25,20 @@ const XATTR_FLAGS = 0x3;
 const RESOLVE_FLAGS = 0x3f;
 const O_CREAT = 0o100;
 const O_TMPFILE = 0o20200000;
+
+/**
+ * statx's fd form: an fd (not a path). A FixedFile is refused: IORING_OP_STATX
+ * takes no registered file (io_statx_prep fails REQ_F_FIXED_FILE with EBADF).
+ */
+function statxFd(value: unknown): number {
+  if (value instanceof FixedFile) {
+    throw new TypeError(
+      `statx(): path is a FixedFile (${value.index}); IORING_OP_STATX takes no registered file (the kernel fails it EBADF): pass an fd`,
+    );
+  }
+  if (typeof value !== "number") throw new TypeError(`statx(): path must be a string or an fd (number), got ${describeArg(value)}`);
+  return checkFd("statx", value, "path (an fd)");
+}
 
 /** A copy of the first res bytes of the value buffer. */
 function xattrValue(op: Op, res: number): Uint8Array {
@@ -112,7 +127,7 @@ export class RingFs extends RingIo {
     const f = checkFlags("openat", "flags", flags) | O_CLOEXEC;
     const m = checkInteger("openat", "mode", mode, 0, 0o7777);
     const d = checkDirFd("openat", dirfd);
-    return this.start(spec.openat, d, this.native.addressOf(p), 0, 0, f, 0, m, p, path);
+    return this.start(spec.openat, d, this.native.addressOf(p), 0, 0, f, 0, m, [p, new OpPaths(path)]);
   }
 
   /**
@@ -137,7 +152,7 @@ export class RingFs extends RingIo {
     howBuf[1] = BigInt(mode);
     howBuf[2] = BigInt(resolve);
     return this.start(
-      spec.openat2, d, this.native.addressOf(p), 0, 0, 0, this.native.addressOf(howBuf), 0, [p, howBuf], path,
+      spec.openat2, d, this.native.addressOf(p), 0, 0, 0, this.native.addressOf(howBuf), 0, [p, howBuf, new OpPaths(path)],
     );
   }
 
@@ -163,22 +178,32 @@ export class RingFs extends RingIo {
     const d = checkDirFd("openatDirect", dirfd);
     if (this.fileTableSize === 0) throw new TypeError("openatDirect(): no file table; registerFiles() first");
     const slot = fileIndex === undefined ? IORING_FILE_INDEX_ALLOC : checkInteger("openatDirect", "fileIndex", fileIndex, 0, this.fileTableSize - 1);
-    return this.start<number>(spec.openatDirect, d, this.native.addressOf(p), slot, 0, f, 0, m, p, path)
-      .then((res) => this.fixedFile(fileIndex ?? res));
+    const opened = this.start<number>(spec.openatDirect, d, this.native.addressOf(p), slot, 0, f, 0, m, [p, new OpPaths(path)]);
+    return opened.then((res) => this.fixedFile(fileIndex ?? res));
   }
 
-  /** statx(2): resolves with a Statx (fields like fs.Stats). */
-  statx(path: string, options: { dirfd?: number; flags?: number; mask?: number } = {}): Promise<Statx> {
+  /**
+   * statx(2): resolves with a Statx (fields like fs.Stats). `path` is a path
+   * (relative to options.dirfd, default the working directory) or an open
+   * fd, which stats the file it refers to, as fstat(2) does (AT_EMPTY_PATH
+   * with an empty path; options.dirfd is then a TypeError). A FixedFile is a
+   * TypeError: IORING_OP_STATX takes no registered file (the kernel fails
+   * IOSQE_FIXED_FILE with EBADF).
+   */
+  statx(path: string | number, options: { dirfd?: number; flags?: number; mask?: number } = {}): Promise<Statx> {
     this.check("statx");
     const o = checkOptions("statx", options);
-    const p = encodePath("statx", path);
-    const d = checkDirFd("statx", o.dirfd ?? AT_FDCWD, "options.dirfd");
-    const flags = checkBits("statx", "options.flags", o.flags ?? AT_STATX_SYNC_AS_STAT, STATX_FLAGS);
+    const byFd = typeof path !== "string";
+    const fd = byFd ? statxFd(path) : 0;
+    const p = byFd ? new Uint8Array(new ArrayBuffer(1)) : encodePath("statx", path);
+    if (byFd && o.dirfd !== undefined) throw new TypeError("statx(): options.dirfd is for a path, and path is an fd");
+    const d = byFd ? fd : checkDirFd("statx", o.dirfd ?? AT_FDCWD, "options.dirfd");
+    let flags = checkBits("statx", "options.flags", o.flags ?? AT_STATX_SYNC_AS_STAT, STATX_FLAGS);
+    if (byFd) flags |= AT_EMPTY_PATH;
     const mask = checkU32("statx", "options.mask", o.mask ?? STATX_BASIC_STATS);
     const out = new Uint8Array(new ArrayBuffer(STATX_SIZE_BYTES));
-    return this.start(
-      spec.statx, d, this.native.addressOf(p), 0, 0, flags, this.native.addressOf(out), mask, [p, out], path,
-    );
+    const refs = byFd ? [p, out] : [p, out, new OpPaths(path)];
+    return this.start(spec.statx, d, this.native.addressOf(p), 0, 0, flags, this.native.addressOf(out), mask, refs);
   }
 
   /** renameat2(2). flags: RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT. */
@@ -194,7 +219,7 @@ export class RingFs extends RingIo {
     const flags = checkBits("renameat", "options.flags", o.flags ?? 0, RENAME_FLAGS);
     return this.start(
       spec.renameat, oldDirfd, this.native.addressOf(from), 0, 0, flags, this.native.addressOf(to), newDirfd,
-      [from, to], `${oldPath} -> ${newPath}`,
+      [from, to, new OpPaths(oldPath, newPath)],
     );
   }
 
@@ -205,7 +230,9 @@ export class RingFs extends RingIo {
     const p = encodePath("unlinkat", path);
     const d = checkDirFd("unlinkat", o.dirfd ?? AT_FDCWD, "options.dirfd");
     const removeDir = checkBoolean("unlinkat", "options.removeDir", o.removeDir ?? false);
-    return this.start(spec.unlinkat, d, this.native.addressOf(p), 0, 0, removeDir ? AT_REMOVEDIR : 0, 0, 0, p, path);
+    return this.start(
+      spec.unlinkat, d, this.native.addressOf(p), 0, 0, removeDir ? AT_REMOVEDIR : 0, 0, 0, [p, new OpPaths(path)],
+    );
   }
 
   /** mkdirat(2). */
@@ -214,17 +241,20 @@ export class RingFs extends RingIo {
     const p = encodePath("mkdirat", path);
     const m = checkInteger("mkdirat", "mode", mode, 0, 0o7777);
     const d = checkDirFd("mkdirat", dirfd);
-    return this.start(spec.mkdirat, d, this.native.addressOf(p), 0, 0, 0, 0, m, p, path);
+    return this.start(spec.mkdirat, d, this.native.addressOf(p), 0, 0, 0, 0, m, [p, new OpPaths(path)]);
   }
 
-  /** symlinkat(2): creates linkPath pointing at target (which need not exist). */
+  /**
+   * symlinkat(2): creates linkPath pointing at target (which need not exist).
+   * Its errors, like Node's symlink's, have path = target, dest = linkPath.
+   */
   symlinkat(target: string, linkPath: string, newDirfd: number = AT_FDCWD): Promise<void> {
     this.check("symlinkat");
     const t = encodePath("symlinkat", target, "target");
     const l = encodePath("symlinkat", linkPath, "linkPath");
     const d = checkDirFd("symlinkat", newDirfd, "newDirfd");
     return this.start(
-      spec.symlinkat, d, this.native.addressOf(t), 0, 0, 0, this.native.addressOf(l), 0, [t, l], linkPath,
+      spec.symlinkat, d, this.native.addressOf(t), 0, 0, 0, this.native.addressOf(l), 0, [t, l, new OpPaths(target, linkPath)],
     );
   }
 
@@ -241,7 +271,7 @@ export class RingFs extends RingIo {
     const flags = checkBits("linkat", "options.flags", o.flags ?? 0, LINKAT_FLAGS);
     return this.start(
       spec.linkat, oldDirfd, this.native.addressOf(from), 0, 0, flags, this.native.addressOf(to), newDirfd,
-      [from, to], `${oldPath} -> ${newPath}`,
+      [from, to, new OpPaths(oldPath, newPath)],
     );
   }
 
@@ -256,7 +286,8 @@ export class RingFs extends RingIo {
     const value = this.#xattrBuffer("getxattr", options);
     const a = this.native;
     return this.start(
-      spec.getxattr, -1, a.addressOf(n), value.byteLength, a.addressOf(p), 0, a.addressOf(value), 0, [n, value, p], path,
+      spec.getxattr, -1, a.addressOf(n), value.byteLength, a.addressOf(p), 0, a.addressOf(value), 0,
+      [n, value, p, new OpPaths(path)],
     );
   }
 
@@ -279,7 +310,7 @@ export class RingFs extends RingIo {
     const f = checkBits("setxattr", "flags", flags, XATTR_FLAGS);
     const a = this.native;
     return this.start(
-      spec.setxattr, -1, a.addressOf(n), v.byteLength, a.addressOf(p), f, a.addressOf(v), 0, [n, v, p], path,
+      spec.setxattr, -1, a.addressOf(n), v.byteLength, a.addressOf(p), f, a.addressOf(v), 0, [n, v, p, new OpPaths(path)],
     );
   }
 

@@ -4,7 +4,8 @@
 const MAX_U32 = 0xffff_ffff;
 const MAX_I32 = 0x7fff_ffff;
 
-function describe(value: unknown): string {
+/** A value as an error message shows it ("got …"). */
+export function describe(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
   if (value === null || typeof value !== "object") return String(value);

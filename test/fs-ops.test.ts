@@ -937,7 +937,12 @@ describe("path operations: bad input is refused before anything is queued", () =
     ["closeFd: AT_FDCWD is no fd", () => ring.closeFd(AT_FDCWD), RangeError, /closeFd\(\): fd must be in/],
     ["closeFd: fractional fd", () => ring.closeFd(2.5), RangeError, /closeFd\(\): fd must be an integer/],
     // statx
-    ["statx: number as path", () => ring.statx(42 as unknown as string), TypeError, /statx\(\): path must be a string, got 42/],
+    ["statx: boolean as path", () => ring.statx(true as unknown as string), TypeError, /statx\(\): path must be a string or an fd \(number\), got true/],
+    ["statx: negative fd", () => ring.statx(-1), RangeError, /statx\(\): path \(an fd\) must be in \[0, 2147483647\], got -1/],
+    ["statx: AT_FDCWD is no fd", () => ring.statx(AT_FDCWD), RangeError, /statx\(\): path \(an fd\) must be in/],
+    ["statx: fractional fd", () => ring.statx(2.5), RangeError, /statx\(\): path \(an fd\) must be an integer/],
+    ["statx: bigint fd", () => ring.statx(3n as unknown as number), TypeError, /statx\(\): path must be a string or an fd \(number\), got 3n/],
+    ["statx: options.dirfd with an fd", () => ring.statx(0, { dirfd: AT_FDCWD }), TypeError, /statx\(\): options.dirfd is for a path, and path is an fd/],
     ["statx: NUL in path", () => ring.statx("/tmp\0"), TypeError, /statx\(\): path must not contain NUL/],
     ["statx: options not an object", () => ring.statx("/tmp", "x" as never), TypeError, /statx\(\): options must be an object/],
     ["statx: unknown options.flags bit", () => ring.statx("/tmp", { flags: 0x1 }), RangeError, /statx\(\): options.flags has unknown bits 0x1/],
