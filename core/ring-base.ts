@@ -289,6 +289,18 @@ export class RingBase implements Disposable {
     return promise;
   }
 
+  /**
+   * raw, the promise start() just returned, mapped (a direct descriptor's
+   * slot to its FixedFile). The mapped promise stands for the op from now
+   * on: link(), sqeSetFlags() and cancel() take it.
+   */
+  protected mapped<T>(raw: Promise<number>, map: (res: number) => T): Promise<T> {
+    const op = this.#queue[this.#queue.length - 1];
+    const promise = raw.then(map);
+    if (op?.promise === raw) op.promise = promise;
+    return promise;
+  }
+
   /** Queues a multishot request whose CQEs go to stream. */
   protected startStream<T>(
     stream: MultishotStream<T>, spec: OpSpec, fd: number | FixedFile, addr: number, len: number, off: number,
@@ -716,25 +728,26 @@ export class RingBase implements Disposable {
   link(members: Promise<unknown>[], options: { hard?: boolean } = {}): Promise<PromiseSettledResult<unknown>[]> {
     this.check("link");
     if (!Array.isArray(members)) throw new TypeError("link(): members must be an array of promises from this ring");
-    const o = checkOptions("link", options);
     const n = members.length;
-    if (n === 0) throw new RangeError("link(): members must not be empty");
-    if (n > this.#core.sqEntries) {
-      throw new RangeError(`link(): members: a chain of ${n} cannot fit in the ${this.#core.sqEntries}-entry SQ; a chain must be submitted at once`);
-    }
     const q = this.#queue;
     const at = q.length - n;
-    for (let i = 0; i < n; i++) {
-      const op = at + i >= this.#queueHead ? q[at + i] : undefined;
-      if (op === undefined || op.promise !== members[i] || op.chain !== 0) {
-        throw new TypeError(
-          `link(): members[${i}] is not the matching operation just started on this ring; start the members ` +
-            "in the link() call itself, in order, e.g. ring.link([ring.write(fd, buf), ring.fsync(fd)])",
-        );
+    let flag = IOSQE_IO_LINK;
+    try {
+      if (n === 0) throw new RangeError("link(): members must not be empty");
+      if (n > this.#core.sqEntries) {
+        throw new RangeError(`link(): members: a chain of ${n} cannot fit in the ${this.#core.sqEntries}-entry SQ; a chain must be submitted at once`);
       }
-      if (i === 0 && op.spec.name === "linkTimeout") throw new TypeError("link(): a linkTimeout() must follow the operation it limits");
+      for (let i = 0; i < n; i++) {
+        const op = at + i >= this.#queueHead ? q[at + i] : undefined;
+        if (op === undefined || op.promise !== members[i] || op.chain !== 0) this.#misplacedMember(members, at);
+      }
+      if (q[at].spec.name === "linkTimeout") throw new TypeError("link(): a linkTimeout() must follow the operation it limits");
+      const o = checkOptions("link", options);
+      if (checkBoolean("link", "options.hard", o.hard ?? false)) flag = IOSQE_IO_HARDLINK;
+    } catch (e) {
+      this.#dropUnlinked(members);
+      throw e;
     }
-    const flag = checkBoolean("link", "options.hard", o.hard ?? false) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
     for (let i = 0; i < n; i++) {
       const op = q[at + i];
       op.chain = i === 0 ? n : -1;
@@ -742,6 +755,44 @@ export class RingBase implements Disposable {
     }
     for (const member of members) member.catch(noop);
     return Promise.allSettled(members);
+  }
+
+  /**
+   * Throws the TypeError naming the member that cannot be linked: first one
+   * that is no queued operation of this ring, then one already chained, then
+   * the first out of place (the chain must be the last ops queued, from at).
+   */
+  #misplacedMember(members: Promise<unknown>[], at: number): never {
+    const ops = members.map((m) => this.#queuedOp(m));
+    let i = ops.indexOf(undefined);
+    let why = "is not an operation of this ring still waiting to be submitted (started in an earlier turn, already settled, or not this ring's)";
+    if (i < 0 && (i = ops.findIndex((op) => op!.chain !== 0)) >= 0) why = "is already in a link chain";
+    else if (i < 0) {
+      i = Math.max(0, ops.findIndex((op, k) => this.#queue[at + k] !== op));
+      why = "was not started in order right after the member before it, with no other operation between them";
+    }
+    throw new TypeError(`link(): members[${i}] ${why}; start the members in the link() call itself, in order, e.g. ring.link([ring.write(fd, buf), ring.fsync(fd)])`);
+  }
+
+  /** The queued op whose promise is p, newest first (members are near the end). */
+  #queuedOp(p: unknown): Op | undefined {
+    for (let i = this.#queue.length - 1; i >= this.#queueHead; i--) if (this.#queue[i].promise === p) return this.#queue[i];
+    return undefined;
+  }
+
+  /**
+   * A link() that throws starts nothing: its members still waiting in the
+   * queue (and in no other chain) are taken out and reject ECANCELED,
+   * handled, since the caller has the thrown error.
+   */
+  #dropUnlinked(members: Promise<unknown>[]): void {
+    for (const member of members) {
+      const op = this.#queuedOp(member);
+      if (op === undefined || op.chain !== 0) continue;
+      this.#queue.splice(this.#queue.lastIndexOf(op), 1);
+      member.catch(noop);
+      op.reject(uringError(op.spec.name, -ECANCELED, "not submitted: the link() it was passed to threw"));
+    }
   }
 
   /**
@@ -790,7 +841,7 @@ export class RingBase implements Disposable {
     if (target instanceof Promise) {
       // A scan, not a per-op map: cancel is rare, the hot path stays lean.
       const inFlight = this.#ops.find(target);
-      if (inFlight !== undefined) return this.start<number>(cancelSpec, -1, 0, 0, 0, 0, 0, 0, inFlight).then(() => 1);
+      if (inFlight !== undefined) return this.mapped(this.start<number>(cancelSpec, -1, 0, 0, 0, 0, 0, 0, inFlight), () => 1);
       for (let i = this.#queueHead; i < this.#queue.length; i++) {
         const op = this.#queue[i];
         if (op.promise !== target) continue;

@@ -179,7 +179,7 @@ export class RingFs extends RingIo {
     if (this.fileTableSize === 0) throw new TypeError("openatDirect(): no file table; registerFiles() first");
     const slot = fileIndex === undefined ? IORING_FILE_INDEX_ALLOC : checkInteger("openatDirect", "fileIndex", fileIndex, 0, this.fileTableSize - 1);
     const opened = this.start<number>(spec.openatDirect, d, this.native.addressOf(p), slot, 0, f, 0, m, [p, new OpPaths(path)]);
-    return opened.then((res) => this.fixedFile(fileIndex ?? res));
+    return this.mapped(opened, (res) => this.fixedFile(fileIndex ?? res));
   }
 
   /**

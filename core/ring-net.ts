@@ -313,7 +313,8 @@ export class RingNet extends RingFs {
     const t = checkBits("socketDirect", "type", type, 0xf | SOCK_NONBLOCK);
     const p = checkInteger("socketDirect", "protocol", protocol, 0, 0xffff);
     const slot = this.#directSlot("socketDirect", fileIndex);
-    return this.start<number>(spec.socketDirect, d, 0, t, 0, 0, p, slot, undefined).then((res) => this.fixedFile(fileIndex ?? res));
+    const started = this.start<number>(spec.socketDirect, d, 0, t, 0, 0, p, slot, undefined);
+    return this.mapped(started, (res) => this.fixedFile(fileIndex ?? res));
   }
 
   /** accept4(2) straight into the file table (see socketDirect); resolves with the FixedFile. */
@@ -322,7 +323,8 @@ export class RingNet extends RingFs {
     const file = this.fileArg("acceptDirect", fd);
     const f = checkBits("acceptDirect", "flags", flags, SOCK_NONBLOCK);
     const slot = this.#directSlot("acceptDirect", fileIndex);
-    return this.start<number>(spec.acceptDirect, file, 0, 0, 0, f, 0, slot, undefined).then((res) => this.fixedFile(fileIndex ?? res));
+    const started = this.start<number>(spec.acceptDirect, file, 0, 0, 0, f, 0, slot, undefined);
+    return this.mapped(started, (res) => this.fixedFile(fileIndex ?? res));
   }
 
   #directSlot(fn: string, fileIndex: number | undefined): number {

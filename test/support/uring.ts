@@ -11,6 +11,7 @@ export const runtime: "bun" | "deno" = "Bun" in globalThis ? "bun" : "deno";
 type Mod = typeof import("../../core/mod.ts");
 export type Ring = import("../../core/mod.ts").Ring;
 export type UringError = import("../../core/mod.ts").UringError;
+export type FixedFile = import("../../core/mod.ts").FixedFile;
 // A computed specifier: tsc type-checks through the Bun adapter only;
 // `deno check` covers the Deno one.
 const adapter = `../../runtime-${runtime}/mod.ts`;
