@@ -26,6 +26,8 @@ export interface OpSpec {
   enqueue?(w: UringWasm, op: Op, udLo: number, udHi: number): boolean;
   /** The fds an EBADF may be about, for its message (default: the SQE's fd). */
   badFd?(op: Op): string;
+  /** The completion arrived (either outcome): memory held for the kernel can be reused (a staging slot). */
+  release?(op: Op): void;
 }
 
 const EBADF = 9;
@@ -91,9 +93,12 @@ export class Op {
 export function settleOp(op: Op, res: number, flags: number, closing: boolean, why?: string): void {
   const spec = op.spec;
   if (res >= 0 || (spec.outcome !== undefined && spec.outcome(res) && !(closing && res === -ECANCELED))) {
-    op.resolve(spec.value === undefined ? res : spec.value(op, res, flags));
+    const value = spec.value === undefined ? res : spec.value(op, res, flags);
+    if (spec.release !== undefined) spec.release(op);
+    op.resolve(value);
     return;
   }
+  if (spec.release !== undefined) spec.release(op);
   op.reject(opError(op, res, closing, why));
 }
 

@@ -11,6 +11,7 @@ import { fdDetail, noValue, Op, opcodeOf, type OpSpec } from "./ops.ts";
 import { BufferPool } from "./buffer-pool.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { RingRegistered } from "./ring-register.ts";
+import { STAGE_MAX, StagedIo, Staging } from "./staging.ts";
 import {
   checkBits, checkBoolean, checkBuffer, checkBufferList, checkFd, checkFlags, checkInteger, checkOffset, checkOptions, checkSize,
   checkU32, cloexecUnless, type NewFdOptions,
@@ -22,6 +23,7 @@ const SYNC_FILE_RANGE_FLAGS = 0x7;
 const FALLOC_FLAGS = 0xff;
 const PIPE_FLAGS = O_CLOEXEC | 0o4000 /* O_NONBLOCK */ | O_DIRECT_PIPE;
 const MAX_MULTISHOT_BUFFERS = 32768;
+const MAX_STAGING_SLOTS = 1024; // 2 MiB of staging per ring at most
 
 const spec = {
   nop: {
@@ -35,6 +37,21 @@ const spec = {
   write: {
     name: "write", opcode: opcodeOf("write"), prep: (w, sqe, op) => w.prepWrite(sqe, op.fd, op.addr, op.len, op.off),
     enqueue: (w, op, lo, hi) => w.enqueueWrite(op.fd, op.addr, op.len, op.off, lo, hi) !== 0,
+  },
+  // Small requests through the ring's staging slots (core/staging.ts); refs is the StagedIo.
+  readStaged: {
+    name: "read", opcode: opcodeOf("read"),
+    prep: (w, sqe, op) => w.prepRead(sqe, op.fd, (op.refs as StagedIo).address(false), op.len, op.off),
+    value: (op, res) => {
+      (op.refs as StagedIo).copyOut(res);
+      return res;
+    },
+    release: (op) => (op.refs as StagedIo).release(),
+  },
+  writeStaged: {
+    name: "write", opcode: opcodeOf("write"),
+    prep: (w, sqe, op) => w.prepWrite(sqe, op.fd, (op.refs as StagedIo).address(true), op.len, op.off),
+    release: (op) => (op.refs as StagedIo).release(),
   },
   readv: {
     name: "readv", opcode: opcodeOf("readv"),
@@ -165,6 +182,7 @@ function fdNumber(fd: number | FixedFile): number {
 export class RingIo extends RingRegistered {
   /** Buffer group ids for readMultishot, taken from the top of the u16 range. */
   #nextGroup = 0xffff;
+  #staging: Staging | undefined;
   #freeGroups: number[] = [];
 
   /** A no-op through the ring: resolves when its CQE arrives. */
@@ -182,6 +200,7 @@ export class RingIo extends RingRegistered {
     const file = this.fileArg("read", fd);
     const bytes = checkBuffer("read", buf);
     const off = checkOffset("read", offset);
+    if (bytes.byteLength <= STAGE_MAX) return this.start(spec.readStaged, file, 0, bytes.byteLength, off, 0, 0, 0, this.#staged(bytes));
     return this.start(spec.read, file, this.native.addressOf(bytes), bytes.byteLength, off, 0, 0, 0, bytes);
   }
 
@@ -191,7 +210,14 @@ export class RingIo extends RingRegistered {
     const file = this.fileArg("write", fd);
     const bytes = checkBuffer("write", buf);
     const off = checkOffset("write", offset);
+    if (bytes.byteLength <= STAGE_MAX) return this.start(spec.writeStaged, file, 0, bytes.byteLength, off, 0, 0, 0, this.#staged(bytes));
     return this.start(spec.write, file, this.native.addressOf(bytes), bytes.byteLength, off, 0, 0, 0, bytes);
+  }
+
+  #staged(bytes: Uint8Array): StagedIo {
+    // As many slots as requests can be in flight, allocated as they are needed.
+    this.#staging ??= new Staging(this.native, Math.min(this.cqEntries, MAX_STAGING_SLOTS));
+    return new StagedIo(this.#staging, this.native, bytes);
   }
 
   #iovecs(fn: string, buffers: unknown): { iov: Uint8Array; refs: unknown[]; count: number } {
