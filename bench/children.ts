@@ -15,7 +15,7 @@
 // runner is skipped for the case with the child's message as the reason.
 // Fields a child adds beyond these are ignored.
 import { spawnSync } from "node:child_process";
-import type { Case, ChildRuntime, Latency, RunResult, Runner } from "./types.ts";
+import type { Case, ChildRuntime, JsRuntime, Latency, RunResult, Runner } from "./types.ts";
 import type { Program } from "./locate.ts";
 import { isWrite } from "./suites.ts";
 
@@ -23,6 +23,9 @@ import { isWrite } from "./suites.ts";
 export interface Programs {
   refBench: Program;
   shim: string;
+  /** The program cases' children (programs.ts): fresh-read and hash, and startup. */
+  program: string;
+  startup: string;
   bun: Program;
   deno: Program;
 }
@@ -45,12 +48,16 @@ export type Built = Command | { unsupported: string };
 
 /** The program and leading arguments that start a child of this runtime. */
 function base(rt: ChildRuntime, p: Programs): Built {
-  const program = rt === "c" ? p.refBench : rt === "bun" ? p.bun : rt === "deno" ? p.deno : null;
-  if (program === null) throw new Error("fio runs are built by fio.ts");
+  if (rt === "fio") throw new Error("fio runs are built by fio.ts");
+  if (rt !== "c") return scriptCommand(rt, p, p.shim);
+  return typeof p.refBench === "string" ? { cmd: p.refBench, args: [] } : { unsupported: p.refBench.missing };
+}
+
+/** The runtime and leading arguments that run a script under Bun or Deno. */
+export function scriptCommand(rt: JsRuntime, p: Programs, script: string): Built {
+  const program = rt === "bun" ? p.bun : p.deno;
   if (typeof program !== "string") return { unsupported: program.missing };
-  if (rt === "c") return { cmd: program, args: [] };
-  if (rt === "bun") return { cmd: program, args: [p.shim] };
-  return { cmd: program, args: ["run", "-A", p.shim] };
+  return rt === "bun" ? { cmd: program, args: [script] } : { cmd: program, args: ["run", "-A", script] };
 }
 
 /** The file a case's runs use: writes go to the scratch file, never into the read file. */

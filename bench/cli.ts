@@ -4,9 +4,10 @@
 // dist/bench/cli.js for the installed package (scripts/build-bench.mjs),
 // under Node too: it only starts children. Measures each case with every
 // implementation that applies, one child process per run, round-robin
-// (orchestrate.ts), and prints a table, JSON or Markdown (report.ts) and
-// optionally an SVG chart (chart.ts). `--help` lists the options
-// (options.ts); README's "Benchmarks" section says what is measured.
+// (orchestrate.ts), then the program cases (program-run.ts), and prints a
+// table, JSON or Markdown (report.ts) and optionally an SVG chart
+// (chart.ts). `--help` lists the options (options.ts); README's
+// "Benchmarks" section says what is measured.
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, realpathSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,7 +23,10 @@ import { type Plan, type RunOutcome, runPlans } from "./orchestrate.ts";
 import { type Skip, toJson, toMarkdown, toTable } from "./report.ts";
 import { loadVega, renderChart } from "./chart.ts";
 import { caseLabel, isWrite, notApplicable, runnerLabel, runnersFor, usesFile, usesPageCache } from "./suites.ts";
-import { findRefBench, findRuntime, hostOf, isDevClone, type Program, shimBeside } from "./locate.ts";
+import { besideOrchestrator, findRefBench, findRuntime, hostOf, isDevClone, packageEntry, type Program, shimBeside } from "./locate.ts";
+import { runPrograms } from "./program-run.ts";
+import { summarizePrograms } from "./program-report.ts";
+import { programLabel, programRunners } from "./programs.ts";
 import { checkDataFile, cpuInfo, DataFiles, DEFAULT_FILE_SIZE, describeDisk, directUnusable, pinPrefix, versionOf, warmPageCache } from "./setup.ts";
 import { summarize } from "./summarize.ts";
 import type { Case, Header, Runner } from "./types.ts";
@@ -40,14 +44,14 @@ function progressReporter(estimateMs: number) {
   let lastPrint = 0;
   let shown = false;
   return {
-    update(done: number, total: number, c: Case, runner: Runner, round: number, rounds: number) {
+    update(done: number, total: number, label: string, runner: string, round: number, rounds: number) {
       if (estimateMs < 5000) return;
       const now = Date.now();
       if (!tty && now - lastPrint < 5000 && done > 0) return;
       lastPrint = now;
       const elapsed = (now - t0) / 1000;
       const left = done > 0 ? (elapsed / done) * (total - done) : estimateMs / 1000;
-      const line = `[${done + 1}/${total}] ${caseLabel(c)} · ${runnerLabel(runner)} · round ${round + 1}/${rounds} · ${elapsed.toFixed(0)} s, ~${left.toFixed(0)} s left`;
+      const line = `[${done + 1}/${total}] ${label} · ${runner} · round ${round + 1}/${rounds} · ${elapsed.toFixed(0)} s, ~${left.toFixed(0)} s left`;
       process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
       shown = true;
     },
@@ -104,6 +108,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const programs: Programs = {
     refBench: findRefBench(root, host),
     shim: shimBeside(self),
+    program: besideOrchestrator(self, "program-child"),
+    startup: besideOrchestrator(self, "startup"),
     bun: findRuntime("bun", root, host),
     deno: findRuntime("deno", root, host),
   };
@@ -145,7 +151,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       chmodSync(copy, 0o755);
       programs.refBench = copy;
     }
-    const needFile = opts.cases.some(usesFile);
+    const needFile = opts.cases.some(usesFile) || opts.programs.some((p) => p.program === "fresh-read");
     const needsDisk = opts.cases.some((c) => c.direct);
     const maxBs = Math.max(4096, ...opts.cases.map((c) => c.bs));
     let readFile: string | null = null;
@@ -204,7 +210,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     // ---- run ---------------------------------------------------------------------------------
     const perRunMs = (r: Runner) => opts.durationMs + opts.warmupMs + (r.runtime === "c" ? 10 : 150);
     const estimateMs = plans.reduce((s, p) => s + p.runners.reduce((t, r) => t + perRunMs(r), 0), 0) * opts.rounds;
-    say(`${plans.reduce((s, p) => s + p.runners.length, 0) * opts.rounds} runs in ${opts.rounds} round(s), about ${Math.ceil(estimateMs / 1000)} s`);
+    if (plans.length > 0) {
+      say(`${plans.reduce((s, p) => s + p.runners.length, 0) * opts.rounds} runs in ${opts.rounds} round(s), about ${Math.ceil(estimateMs / 1000)} s`);
+    }
     const progress = progressReporter(estimateMs);
     const pinFor = (c: Case) => (c.sqpoll ? null : pin);
     const fileOf = (c: Case) => (isWrite(c.workload) ? writeFile : readFile);
@@ -214,7 +222,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (usesPageCache(c) && f !== null) warmPageCache(f);
       },
       progress(done, total, c, runner, round) {
-        progress.update(done, total, c, runner, round, opts.rounds);
+        progress.update(done, total, caseLabel(c), runnerLabel(runner), round, opts.rounds);
       },
       run(runner, c): RunOutcome {
         const command = runner.runtime === "fio"
@@ -239,8 +247,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     progress.end();
     for (const x of refused) skipped.push({ label: caseLabel(x.case), runner: runnerLabel(x.runner), reason: x.reason });
 
+    // ---- the programs (program-run.ts) ----------------------------------------------------------
+    const programRuns = runPrograms({
+      cases: opts.programs,
+      runners: programRunners(opts.impls, opts.runtimes),
+      rounds: opts.rounds,
+      env: {
+        programs,
+        readFile,
+        entry: { bun: packageEntry(root, "bun", clone), deno: packageEntry(root, "deno", clone) },
+      },
+      pin,
+      cwd: root,
+      tempDir: () => files.tempDir(false, lastResortDir),
+      say,
+      progress: progressReporter,
+    });
+    skipped.push(...programRuns.skipped);
+
     // ---- report -----------------------------------------------------------------------------
     const results = summarize(raws, (c) => pinFor(c) !== null);
+    const programResults = summarizePrograms(programRuns.raws, pin !== null);
     const { model, cores } = cpuInfo();
     const header: Header = {
       command: ["uringshim-bench", ...argv].join(" "),
@@ -256,15 +283,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       durationMs: opts.durationMs,
       warmupMs: opts.warmupMs,
       suite: opts.custom ? "custom" : opts.suite,
+      ioCases: opts.cases.length,
+      programs: opts.programs.length ? opts.programs.map(programLabel).join("; ") : null,
       compat: opts.compat,
       file: opts.file === null ? (readFile === null ? null : `a ${DEFAULT_FILE_SIZE >> 20} MiB temp file`) : readFile,
       date: new Date().toISOString().slice(0, 10),
     };
     const text = opts.output === "json"
-      ? toJson(header, results, skipped)
+      ? toJson(header, results, skipped, programResults)
       : opts.output === "markdown"
-      ? toMarkdown(header, results, skipped)
-      : toTable(header, results, skipped);
+      ? toMarkdown(header, results, skipped, [], programResults)
+      : toTable(header, results, skipped, programResults);
     process.stdout.write(`${text}\n`);
 
     if (opts.chart !== null) {
@@ -275,7 +304,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         say(`uringshim-bench: --chart: ${(e as Error).message}`);
       }
     }
-    const failed = results.filter((r) => r.note !== null).length;
+    const failed = results.filter((r) => r.note !== null).length + programResults.filter((r) => r.note !== null).length;
     if (failed > 0) say(`uringshim-bench: ${failed} result(s) had failed runs (listed above)`);
     return failed > 0 ? 1 : 0;
   } finally {

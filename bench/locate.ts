@@ -4,9 +4,11 @@
 // installed package runs dist/bench/*.js (scripts/build-bench.mjs), has a
 // prebuilt static ref-bench, and no devDependencies: the runtimes are
 // whatever the user has, and a missing one skips its runs, saying why.
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
+import type { Entry } from "./programs.ts";
 import type { JsRuntime } from "./types.ts";
 
 /** A program to start, or why there is none (its runs are listed as not run, with that reason). */
@@ -102,5 +104,56 @@ export function findRefBench(root: string, host: Host): Program {
 
 /** The JS child beside the running orchestrator: bench/shim.ts in a clone, dist/bench/shim.js in the package. */
 export function shimBeside(orchestrator: string): string {
-  return path.join(path.dirname(orchestrator), `shim${path.extname(orchestrator)}`);
+  return besideOrchestrator(orchestrator, "shim");
+}
+
+/** A child script beside the running orchestrator: bench/NAME.ts in a clone, dist/bench/NAME.js in the package. */
+export function besideOrchestrator(orchestrator: string, name: string): string {
+  return path.join(path.dirname(orchestrator), `${name}${path.extname(orchestrator)}`);
+}
+
+/** The file the package's exports give `import "uringshim"` under rt (the "bun" or "deno" condition), relative to root. */
+export function exportedEntry(packageJson: string, rt: JsRuntime): string | null {
+  const dot = (JSON.parse(packageJson) as { exports?: Record<string, Record<string, string>> }).exports?.["."];
+  const file = dot?.[rt];
+  return typeof file === "string" ? file : null;
+}
+
+/** A .ts source (not .d.ts) below root/folder newer than its compiled dist/folder/*.js (or without one), or null. */
+function newerThanDist(root: string, folder: string): string | null {
+  const dir = path.join(root, folder);
+  if (!existsSync(dir)) return null;
+  for (const f of readdirSync(dir, { recursive: true }) as string[]) {
+    if (!f.endsWith(".ts") || f.endsWith(".d.ts")) continue;
+    const js = path.join(root, "dist", folder, f.replace(/\.ts$/, ".js"));
+    if (!existsSync(js) || statSync(path.join(dir, f)).mtimeMs > statSync(js).mtimeMs) return `${folder}/${f}`;
+  }
+  return null;
+}
+
+/**
+ * What the startup program imports for `import "uringshim"` under rt: the
+ * package's export for that runtime (dist/runtime-<rt>/mod.js), what users
+ * load. In a clone whose dist/ is missing or older than the sources it is
+ * compiled from (core/, runtime-<rt>/), the TypeScript sources instead,
+ * saying so: the runtime then also transpiles them, which users never pay.
+ */
+export function packageEntry(root: string, rt: JsRuntime, clone: boolean): Entry {
+  let file: string | null;
+  try {
+    file = exportedEntry(readFileSync(path.join(root, "package.json"), "utf8"), rt);
+  } catch (e) {
+    return { missing: `${path.join(root, "package.json")}: ${(e as Error).message}` };
+  }
+  if (file === null) return { missing: `package.json has no "${rt}" export for "."` };
+  const dist = path.join(root, file);
+  let stale: string | null = existsSync(dist) ? null : `${file} is missing`;
+  if (clone && stale === null) {
+    const newer = newerThanDist(root, "core") ?? newerThanDist(root, `runtime-${rt}`);
+    if (newer !== null) stale = `dist/ is older than ${newer}`;
+  }
+  if (stale === null) return { url: pathToFileURL(dist).href, what: file.replace(/^\.\//, "") };
+  if (!clone) return { missing: `${stale} in ${root}` };
+  const source = `runtime-${rt}/mod.ts`;
+  return { url: pathToFileURL(path.join(root, source)).href, what: `${source}, the TypeScript sources (${stale}; npm run build to measure dist/)` };
 }

@@ -6,6 +6,7 @@ import { compatEnvName, parseCompatEnv } from "../core/compat.ts";
 import type { Case, Impl, JsRuntime, Workload } from "./types.ts";
 import { IMPLS, WORKLOADS } from "./types.ts";
 import { customCases, isWrite, type Suite, SUITE_DEFAULTS, SUITES, suiteCases } from "./suites.ts";
+import { type ProgramCase, programCase, type ProgramName, PROGRAM_SIZES, PROGRAMS, type ProgramSizes, suitePrograms } from "./programs.ts";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -15,9 +16,12 @@ export type Output = "table" | "json" | "markdown";
 
 export interface Options {
   suite: Suite;
-  /** Workload options replaced the suite's cases with their own combinations. */
+  /** Workload options (or --program) replaced the suite's cases with their own. */
   custom: boolean;
+  /** The throughput cases. */
   cases: Case[];
+  /** The program cases (programs.ts). */
+  programs: ProgramCase[];
   rounds: number;
   durationMs: number;
   warmupMs: number;
@@ -37,7 +41,13 @@ export interface Options {
 export const USAGE = `usage: uringshim-bench [options]   (npx / bunx uringshim-bench …, deno run -A npm:uringshim/bench …;
                                    in a clone: npm run bench -- …, bun bench/cli.ts …, deno run -A bench/cli.ts …)
 
-  --suite quick|full         what to measure (default quick; see README "Benchmarks")
+  --suite S                  quick|full|programs: what to measure (default quick; full runs
+                             the programs too; see README "Benchmarks")
+  --program P[,P…]           fresh-read|startup|hash: run these programs instead of a suite
+                             (with workload options: those cases too)
+  --reads N                  fresh-read: reads per pass (default 100000)
+  --hash-files N             hash: files to write and hash (default 20000)
+  --spawns N                 startup: processes per runtime and implementation (default 10)
   --workload W[,W…]          nop|randread|seqread|randwrite|seqwrite|mixed: measure these
                              instead of a suite, every combination with the options below
   --bs SIZE[,SIZE…]          block size: 4096, 4k, 128K, 1m (default 4k)
@@ -57,12 +67,15 @@ export const USAGE = `usage: uringshim-bench [options]   (npx / bunx uringshim-b
   --read-pct N               mixed: percentage of reads (default 70)
   --duration TIME            timed part of each run: 500, 500ms, 2s (quick 300ms, full 1s)
   --warmup TIME              untimed warm-up of each run first (quick 100ms, full 200ms)
-  --rounds N                 rounds; implementations alternate within each (quick 3, full 5)
+  --rounds N                 rounds; implementations alternate within each (quick 3, full 5,
+                             programs 3; startup runs --spawns processes instead)
   --runtime bun|deno|both    JS runtimes (default both)
-  --impl I[,I…]              c, batch, promise, fs-sync, fs-async, native-file, fio (default all)
+  --impl I[,I…]              c, batch, promise, fs-sync, fs-async, native-file, fio (default all;
+                             the programs run promise and fs-async)
   --file PATH                read this file instead of a 256 MiB temp file (writes go to a
                              scratch file beside it)
-  --json                     one JSON document: { header, results: [one object per result] }
+  --json                     one JSON document: { header, results: [one object per result],
+                             programs: [one per program and implementation], skipped, targets }
   --markdown                 Markdown (bench/RESULTS.md is one)
   --chart FILE.svg           an SVG of IOPS vs queue depth (page-cache randread)
   --pin / --no-pin           pin each run to one CPU with taskset (default: pin when taskset exists)
@@ -71,6 +84,10 @@ export const USAGE = `usage: uringshim-bench [options]   (npx / bunx uringshim-b
 
 const CONFIG = {
   suite: { type: "string" },
+  program: { type: "string", multiple: true },
+  reads: { type: "string" },
+  "hash-files": { type: "string" },
+  spawns: { type: "string" },
   workload: { type: "string", multiple: true },
   bs: { type: "string", multiple: true },
   qd: { type: "string", multiple: true },
@@ -138,12 +155,27 @@ function parseValues(argv: readonly string[]) {
   }
 }
 
+/** The program cases of names, sized by --reads, --hash-files and --spawns (each an error when its program is not run). */
+function programCases(names: readonly ProgramName[], values: ReturnType<typeof parseValues>): ProgramCase[] {
+  const sizes: ProgramSizes = { ...PROGRAM_SIZES };
+  const sizeOptions = [["reads", "reads", "fresh-read"], ["hash-files", "hashFiles", "hash"], ["spawns", "spawns", "startup"]] as const;
+  for (const [option, key, program] of sizeOptions) {
+    const v = values[option];
+    if (v === undefined) continue;
+    if (!names.includes(program)) {
+      throw new UsageError(`--${option} sizes the ${program} program, which this run does not have (--suite programs|full, --program ${program})`);
+    }
+    sizes[key] = parseCount(option, v);
+  }
+  return names.map((p) => programCase(p, sizes));
+}
+
 /** Parses and validates argv (without the program). Throws UsageError. */
 export function parseOptions(argv: readonly string[]): Options {
   const values = parseValues(argv);
   const suiteName = values.suite ?? "quick";
   if (!(SUITES as readonly string[]).includes(suiteName)) {
-    throw new UsageError(`--suite takes ${SUITES.join(" or ")}, got "${suiteName}"`);
+    throw new UsageError(`--suite takes ${SUITES.join(", ")}; got "${suiteName}"`);
   }
   const suite = suiteName as Suite;
 
@@ -170,13 +202,18 @@ export function parseOptions(argv: readonly string[]): Options {
     ["--fsync-every", fsyncEvery !== undefined], ["--read-pct", readPct !== undefined],
   ];
   const given = workloadOptions.filter(([, on]) => on).map(([name]) => name);
-  const custom = given.length > 0;
+  const programNames = listOf(values.program);
+  for (const p of programNames) {
+    if (!(PROGRAMS as readonly string[]).includes(p)) throw new UsageError(`--program takes ${PROGRAMS.join(", ")}; got "${p}"`);
+  }
+  const custom = given.length > 0 || programNames.length > 0;
   if (custom && values.suite !== undefined) {
-    throw new UsageError(`--suite chooses a set of cases, ${given.join(", ")} describe your own: give one or the other`);
+    const own = [...given, ...(programNames.length > 0 ? ["--program"] : [])];
+    throw new UsageError(`--suite chooses a set of cases, ${own.join(", ")} describe your own: give one or the other`);
   }
 
   let cases: Case[];
-  if (custom) {
+  if (given.length > 0) {
     const ws: Workload[] = workloads.length > 0 ? (workloads as Workload[]) : ["randread"];
     if (ws.includes("nop")) {
       for (const [name, on] of [["--direct", direct], ["--fixed-buffers", fixed], ["--registered-files", files], ["--submit-each", submitEach]] as const) {
@@ -197,8 +234,12 @@ export function parseOptions(argv: readonly string[]): Options {
       if (c.qd > 256 || c.batch > 256) throw new UsageError("--qd and --batch go up to 256 (the ring's size)");
     }
   } else {
-    cases = suiteCases(suite);
+    cases = custom ? [] : suiteCases(suite);
   }
+  const programs = programCases(
+    custom ? PROGRAMS.filter((p) => programNames.includes(p)) : suitePrograms(suite),
+    values,
+  );
 
   const defaults = SUITE_DEFAULTS[suite];
   const rounds = values.rounds === undefined ? defaults.rounds : parseCount("rounds", values.rounds);
@@ -236,6 +277,7 @@ export function parseOptions(argv: readonly string[]): Options {
     suite,
     custom,
     cases,
+    programs,
     rounds,
     durationMs,
     warmupMs,

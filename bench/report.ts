@@ -1,10 +1,13 @@
 // bench/report.ts: results as a human table (cli-table3), a JSON document
-// and Markdown. Pure: strings in, strings out.
+// and Markdown: the throughput cases here, the programs' tables from
+// program-report.ts. Pure: strings in, strings out.
 import Table from "cli-table3";
 import type { Header, Result, RunResult } from "./types.ts";
 import { runnerLabel } from "./suites.ts";
 import { pairedRatios, spread } from "./stats.ts";
-import { checkTargets, TARGETS_HEAD, TARGETS_NOTE, targetRows } from "./targets.ts";
+import { checkTargets, type TargetCheck, TARGETS_HEAD, TARGETS_NOTE, targetRows } from "./targets.ts";
+import { PROGRAM_LEGEND, programJson, type ProgramResult, programTables, programTargets } from "./program-report.ts";
+import { programRunnerLabel } from "./programs.ts";
 
 /** A runner that did not run a case, and why. */
 export interface Skip {
@@ -43,8 +46,10 @@ const formatSpread = (r: Result): string => {
 
 export function headerLines(h: Header): string[] {
   const rt = Object.entries(h.runtimes).map(([k, v]) => `${k} ${v}`).join(" · ");
+  const timed = h.ioCases === 0 ? "" : ` × ${h.durationMs} ms (JS runs warm up ${h.warmupMs} ms first)`;
   return [
-    `uringshim-bench: ${h.suite} · ${h.rounds} round(s) × ${h.durationMs} ms (JS runs warm up ${h.warmupMs} ms first) · implementations alternate within each round`,
+    `uringshim-bench: ${h.suite} · ${h.rounds} round(s)${timed} · implementations alternate within each round`,
+    ...(h.programs ? [`programs: ${h.programs}`] : []),
     `kernel ${h.kernel} · ${h.cpu} (${h.cores} CPUs) · ${rt} · ${h.fio}`,
     h.pinNote,
     ...(h.compat ? [`compat: the JS rings (batch, promise) ran without ${h.compat}; C and fio use every feature`] : []),
@@ -110,8 +115,19 @@ export function resultJson(r: Result, all: readonly Result[]) {
 
 export type ResultJson = ReturnType<typeof resultJson>;
 
-export function toJson(header: Header, results: readonly Result[], skipped: readonly Skip[]): string {
-  return JSON.stringify({ header, results: results.map((r) => resultJson(r, results)), skipped, targets: checkTargets(results) }, null, 2);
+/** Every target measured: the throughput cases' and the programs'. */
+function allTargets(results: readonly Result[], programs: readonly ProgramResult[]): TargetCheck[] {
+  return [...checkTargets(results), ...programTargets(programs)];
+}
+
+export function toJson(header: Header, results: readonly Result[], skipped: readonly Skip[], programs: readonly ProgramResult[] = []): string {
+  return JSON.stringify({
+    header,
+    results: results.map((r) => resultJson(r, results)),
+    programs: programs.map(programJson),
+    skipped,
+    targets: allTargets(results, programs),
+  }, null, 2);
 }
 
 // ---- tables ----------------------------------------------------------------------------
@@ -162,8 +178,16 @@ export const LEGEND =
   "CPU µs/op: user + sys CPU of the process per op. vs C: median of the per-round ratios of IOPS to the C run of the same round. " +
   "spread: half the range of the rounds' IOPS around the median. ✓: every buffer read held the file's pattern.";
 
-/** The fio-like human report: header, one table per group, legend, skips and failures. */
-export function toTable(header: Header, results: readonly Result[], skipped: readonly Skip[]): string {
+/** Every failed result, as "label / runner: why". */
+function failures(results: readonly Result[], programs: readonly ProgramResult[]): string[] {
+  return [
+    ...results.filter((r) => r.note !== null).map((r) => `${r.label} / ${runnerLabel(r.runner)}: ${r.note}`),
+    ...programs.filter((r) => r.note !== null).map((r) => `${r.label} / ${programRunnerLabel(r.runner)}: ${r.note}`),
+  ];
+}
+
+/** The fio-like human report: header, one table per group and per program, legend, skips and failures. */
+export function toTable(header: Header, results: readonly Result[], skipped: readonly Skip[], programs: readonly ProgramResult[] = []): string {
   const out: string[] = [...headerLines(header)];
   for (const [group, rs] of byGroup(results)) {
     const t = new Table({
@@ -178,17 +202,23 @@ export function toTable(header: Header, results: readonly Result[], skipped: rea
     }
     out.push("", group, t.toString());
   }
-  const targets = checkTargets(results);
+  for (const p of programTables(programs)) {
+    const t = new Table({ head: p.head, style: { head: [], border: [], compact: true }, colAligns: p.head.map((_, i) => (i === 0 ? "left" : "right")) });
+    for (const r of p.rows) t.push(r);
+    out.push("", p.title, t.toString(), ...p.notes.map((n) => `  ${n}`));
+  }
+  const targets = allTargets(results, programs);
   if (targets.length) {
     const t = new Table({ head: [...TARGETS_HEAD], style: { head: [], border: [], compact: true } });
     for (const r of targetRows(targets)) t.push(r);
     out.push("", "targets", t.toString(), TARGETS_NOTE);
   }
-  out.push("", LEGEND);
+  if (results.length || !programs.length) out.push("", LEGEND);
+  if (programs.length) out.push("", PROGRAM_LEGEND);
   const skips = skipLines(skipped);
   if (skips.length) out.push("", "not run:", ...skips.map((s) => `  ${s}`));
-  const failed = results.filter((r) => r.note !== null);
-  if (failed.length) out.push("", "failed runs:", ...failed.map((r) => `  ${r.label} / ${runnerLabel(r.runner)}: ${r.note}`));
+  const failed = failures(results, programs);
+  if (failed.length) out.push("", "failed runs:", ...failed.map((f) => `  ${f}`));
   return out.join("\n");
 }
 
@@ -201,8 +231,10 @@ const mdTable = (head: readonly string[], rows: readonly string[][], right: numb
   ...rows.map(md),
 ];
 
-/** Markdown: machine, method, a ratio-to-C matrix, then every result by group. notes: extra lines after the method. */
-export function toMarkdown(header: Header, results: readonly Result[], skipped: readonly Skip[], notes: readonly string[] = []): string {
+/** Markdown: machine, method, a ratio-to-C matrix, then every result by group, then the programs. notes: extra lines after the method. */
+export function toMarkdown(
+  header: Header, results: readonly Result[], skipped: readonly Skip[], notes: readonly string[] = [], programs: readonly ProgramResult[] = [],
+): string {
   const out: string[] = [];
   out.push("# uringshim benchmark results", "");
   out.push(`Generated by \`${header.command}\` on ${header.date}.`, "");
@@ -218,36 +250,42 @@ export function toMarkdown(header: Header, results: readonly Result[], skipped: 
       ["pinning", header.pinNote],
     ], 99),
   );
-  out.push("", "## Method", "");
-  out.push(
-    `${header.rounds} rounds; each run is one process timed for ${header.durationMs} ms (JS runs warm up ${header.warmupMs} ms first). ` +
-      "Within a round every implementation runs each case once, one after the other, so a run and the C run it is compared with " +
-      "are seconds apart. Page-cache cases re-read the file right before each round; O_DIRECT cases use a file on disk; " +
-      "writes go to a scratch file, never into the file the reads use.",
-  );
-  out.push("", LEGEND);
+  out.push("", "## Method");
+  if (results.length || !programs.length) {
+    out.push(
+      "",
+      `${header.rounds} rounds; each run is one process timed for ${header.durationMs} ms (JS runs warm up ${header.warmupMs} ms first). ` +
+        "Within a round every implementation runs each case once, one after the other, so a run and the C run it is compared with " +
+        "are seconds apart. Page-cache cases re-read the file right before each round; O_DIRECT cases use a file on disk; " +
+        "writes go to a scratch file, never into the file the reads use.",
+    );
+    out.push("", LEGEND);
+  }
+  if (programs.length) out.push("", ...(header.programs ? [`Programs: ${header.programs}.`, ""] : []), PROGRAM_LEGEND);
   if (notes.length) out.push("", ...notes);
 
   const runners = [...new Map(results.map((r) => [r.runner.key, r.runner])).values()];
   const others = runners.filter((r) => r.runtime !== "c");
   const labels = [...new Set(results.map((r) => r.label))];
   const cell = (label: string, key: string) => results.find((r) => r.label === label && r.runner.key === key);
-  out.push("", "## Ratio to C (IOPS)", "");
-  out.push(
-    ...mdTable(
-      ["case", ...(runners.some((r) => r.runtime === "c") ? ["C IOPS"] : []), ...others.map(runnerLabel)],
-      labels.map((l) => [
-        l,
-        ...(runners.some((r) => r.runtime === "c") ? [formatIops(cell(l, "c")?.iops ?? null)] : []),
-        ...others.map((r) => {
-          const x = cell(l, r.key);
-          return x === undefined ? "" : x.roundsOk === 0 ? "failed" : formatRatio(x.ratioToC);
-        }),
-      ]),
-      1,
-    ),
-  );
-  const targets = checkTargets(results);
+  if (results.length) {
+    out.push("", "## Ratio to C (IOPS)", "");
+    out.push(
+      ...mdTable(
+        ["case", ...(runners.some((r) => r.runtime === "c") ? ["C IOPS"] : []), ...others.map(runnerLabel)],
+        labels.map((l) => [
+          l,
+          ...(runners.some((r) => r.runtime === "c") ? [formatIops(cell(l, "c")?.iops ?? null)] : []),
+          ...others.map((r) => {
+            const x = cell(l, r.key);
+            return x === undefined ? "" : x.roundsOk === 0 ? "failed" : formatRatio(x.ratioToC);
+          }),
+        ]),
+        1,
+      ),
+    );
+  }
+  const targets = allTargets(results, programs);
   if (targets.length) out.push("", "## Targets", "", TARGETS_NOTE, "", ...mdTable([...TARGETS_HEAD], targetRows(targets), 99));
   for (const [group, rs] of byGroup(results)) {
     out.push("", `## ${group}`, "");
@@ -259,9 +297,13 @@ export function toMarkdown(header: Header, results: readonly Result[], skipped: 
     });
     out.push(...mdTable(COLUMNS, rows, 2));
   }
+  for (const p of programTables(programs)) {
+    out.push("", `## ${p.title}`, "", ...mdTable(p.head, p.rows, 1));
+    if (p.notes.length) out.push("", ...p.notes.map((n) => `- ${n}`));
+  }
   const skips = skipLines(skipped);
   if (skips.length) out.push("", "## Not run", "", ...skips.map((s) => `- ${s}`));
-  const failed = results.filter((r) => r.note !== null);
-  if (failed.length) out.push("", "## Failed runs", "", ...failed.map((r) => `- ${r.label} / ${runnerLabel(r.runner)}: ${r.note}`));
+  const failed = failures(results, programs);
+  if (failed.length) out.push("", "## Failed runs", "", ...failed.map((f) => `- ${f}`));
   return out.join("\n") + "\n";
 }

@@ -9,14 +9,20 @@
 import type { Case, Impl, JsRuntime, Runner, Workload } from "./types.ts";
 import { IMPLS } from "./types.ts";
 
-export const SUITES = ["quick", "full"] as const;
+export const SUITES = ["quick", "full", "programs"] as const;
 export type Suite = (typeof SUITES)[number];
 
-/** Per-suite defaults: rounds and the timed duration of each run (JS children warm up warmupMs first). */
+/**
+ * Per-suite defaults: rounds and the timed duration of each run (JS
+ * children warm up warmupMs first). The programs (programs.ts) do fixed
+ * work instead; programs.ts suitePrograms says which suites have them.
+ */
 export const SUITE_DEFAULTS: Record<Suite, { rounds: number; durationMs: number; warmupMs: number }> = {
   quick: { rounds: 3, durationMs: 300, warmupMs: 100 },
   full: { rounds: 5, durationMs: 1000, warmupMs: 200 },
+  programs: { rounds: 3, durationMs: 300, warmupMs: 100 },
 };
+
 
 export const FSYNC_EVERY = 32;
 export const MIXED_READ_PCT = 70;
@@ -126,9 +132,10 @@ export function runnerLabel(r: Runner): string {
   return `${r.runtime === "bun" ? "Bun" : "Deno"} ${r.impl}`;
 }
 
-/** The cases of a suite, in run order. */
+/** The throughput cases of a suite, in run order. */
 export function suiteCases(suite: Suite): Case[] {
   const cases: Case[] = [];
+  if (suite === "programs") return cases;
   const nop = (batch: number, sqpoll = false) => cases.push(makeCase("nop", { batch, sqpoll, group: "nop" }));
   if (suite === "quick") {
     for (const b of [1, 32, 128]) nop(b);

@@ -146,15 +146,20 @@ export function checkTargets(results: readonly Result[]): TargetCheck[] {
 }
 
 /**
- * A measured value as a cell: "0.88x ✗", "+0.37 µs ✓", "" when not
+ * A measured value as a cell: "0.88x ✗", "+0.37 µs ✓", "96.2 ms ✗", "" when not
  * measured. One more decimal where two would round a miss onto the
  * target ("0.949x ✗", not "0.95x ✗").
  */
 export function formatMeasured(check: TargetCheck, m: Measured | undefined): string {
   if (m === undefined) return "";
-  let digits = 2;
-  if (!m.met && m.value.toFixed(2) === check.threshold.toFixed(2)) digits = 3;
-  const v = check.wanted.endsWith("µs") ? `${m.value >= 0 ? "+" : ""}${m.value.toFixed(digits)} µs` : `${m.value.toFixed(digits)}x`;
+  const ms = check.wanted.endsWith(" ms");
+  let digits = ms ? 1 : 2;
+  if (!m.met && m.value.toFixed(digits) === check.threshold.toFixed(digits)) digits++;
+  const v = check.wanted.endsWith("µs")
+    ? `${m.value >= 0 ? "+" : ""}${m.value.toFixed(digits)} µs`
+    : ms
+    ? `${m.value.toFixed(digits)} ms`
+    : `${m.value.toFixed(digits)}x`;
   return `${v} ${m.met ? "✓" : "✗"}`;
 }
 
@@ -169,7 +174,7 @@ export function formatCeiling(check: TargetCheck): string {
 export const TARGETS_HEAD = ["target", "wanted", "Bun", "Deno", "C's own, same run"] as const;
 
 export const TARGETS_NOTE =
-  "Targets: the project's throughput goals, from this run. x: median of the per-round ratios. " +
+  "Targets: the project's performance goals, from this run. x: median of the per-round ratios; ms: median over rounds. " +
   "C's own: C's io_uring against the same runtime fs in the same rounds, the most an io_uring client reaches here.";
 
 /** The rows of the targets table (TARGETS_HEAD's columns). */

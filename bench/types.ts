@@ -89,6 +89,10 @@ export interface Header {
   durationMs: number;
   warmupMs: number;
   suite: string;
+  /** Throughput cases in the run (0: programs only, no timed duration to print). */
+  ioCases?: number;
+  /** The programs run and their sizes, e.g. "fresh-buffer reads: …; startup: …", or null. */
+  programs?: string | null;
   /** --compat: the kernel features the JS rings went without. */
   compat?: string | null;
   file: string | null;

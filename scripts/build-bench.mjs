@@ -1,5 +1,6 @@
-// Bundles the bench (bench/cli.ts, the orchestrator, and bench/shim.ts, the
-// JS child) into dist/bench/{cli,shim}.js for the installed package, where
+// Bundles the bench (bench/cli.ts, the orchestrator, and its JS children:
+// bench/shim.ts, bench/program-child.ts, bench/startup.ts) into
+// dist/bench/{cli,shim,program-child,startup}.js for the installed package, where
 // no TypeScript runs and no devDependencies are installed: cli-table3 goes
 // into the bundle; vega and vega-lite stay outside (only --chart imports
 // them, and says how to install them when they are missing).
@@ -36,9 +37,12 @@ function libraryExternal(root) {
   };
 }
 
+/** The JS children beside the orchestrator (bench/locate.ts finds them there). */
+export const BENCH_CHILDREN = ["shim", "program-child", "startup"];
+
 /**
  * Writes outDir/cli.js (exports main(argv); runs it when it is the main
- * module) and outDir/shim.js, with source maps. The bundles import
+ * module) and outDir/<child>.js for each of BENCH_CHILDREN, with source maps. The bundles import
  * ../core/*.js and ../runtime-*\/*.js: outDir must end up as dist/bench
  * beside the package's compiled dist/core and adapters.
  */
@@ -65,9 +69,10 @@ export async function buildBench(root, outDir) {
       js: 'import { createRequire as __uringshimCreateRequire } from "node:module";\nconst require = __uringshimCreateRequire(import.meta.url);',
     },
   });
+  // Each child its own bundle: startup.ts must load nothing before its clock starts.
   await esbuild.build({
     ...common,
-    entryPoints: { shim: path.join(root, "bench/shim.ts") },
+    entryPoints: Object.fromEntries(BENCH_CHILDREN.map((c) => [c, path.join(root, `bench/${c}.ts`)])),
     external: ["bun:ffi"],
   });
   return outDir;
@@ -77,5 +82,5 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLTo
   const root = fileURLToPath(new URL("..", import.meta.url));
   const out = path.resolve(process.argv[2] ?? path.join(root, "dist/bench"));
   await buildBench(root, out);
-  console.log(`uringshim: built ${path.join(out, "cli.js")} and ${path.join(out, "shim.js")}`);
+  console.log(`uringshim: built ${["cli", ...BENCH_CHILDREN].map((c) => path.join(out, `${c}.js`)).join(", ")}`);
 }

@@ -107,7 +107,7 @@ if (extra.length === 0) {
   nativeValgrind();
   console.log("== type check (tsc for core, runtime-bun, test; deno check for runtime-deno, bench) ==");
   const tsc = run(process.execPath, ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]);
-  const denoCheck = run("node_modules/.bin/deno", ["check", "runtime-deno/mod.ts", "bench/shim.ts", "bench/cli.ts"]);
+  const denoCheck = run("node_modules/.bin/deno", ["check", "runtime-deno/mod.ts", "bench/shim.ts", "bench/cli.ts", "bench/program-child.ts", "bench/startup.ts"]);
   if (tsc !== 0 || denoCheck !== 0) {
     ok = false;
     lines.push("type check: failed");
@@ -146,7 +146,7 @@ for (const [name, cmd, args, options] of runtimes) {
 const coreSuite = [
   "test/ring.test.ts", "test/io-ops.test.ts", "test/fs-ops.test.ts", "test/link.test.ts", "test/fixed.test.ts",
   "test/clone.test.ts", "test/probe.test.ts", "test/multishot.test.ts", "test/control-ops.test.ts", "test/compat.test.ts",
-  "test/restrictions.test.ts",
+  "test/restrictions.test.ts", "test/batching.test.ts", "test/staging.test.ts",
 ];
 // Features that change every submission run the whole core suite; the two
 // that change one call each run the files that exercise that call.

@@ -132,6 +132,51 @@ describe("bench options", () => {
   });
 });
 
+describe("bench options: the programs (issue 16)", () => {
+  const names = (argv: string[]) => parseOptions(argv).programs.map((p) => p.program);
+
+  it("--suite programs: the three programs at their default sizes and no throughput case; full has them too, quick none", () => {
+    const o = parseOptions(["--suite", "programs"]);
+    expect(o.cases).toEqual([]);
+    expect(o.programs).toEqual([
+      { program: "fresh-read", group: "fresh-read", count: 100_000, inFlight: 100 },
+      { program: "startup", group: "startup", count: 10, inFlight: 1 },
+      { program: "hash", group: "hash", count: 20_000, inFlight: 64 },
+    ]);
+    expect(o.rounds).toBe(3);
+    expect(o.custom).toBe(false);
+    const full = parseOptions(["--suite", "full"]);
+    expect(full.cases).toEqual(suiteCases("full"));
+    expect(full.programs.map((p) => p.program)).toEqual(["fresh-read", "startup", "hash"]);
+    expect(parseOptions([]).programs).toEqual([]);
+    expect(parseOptions(["--suite", "quick"]).programs).toEqual([]);
+  });
+
+  it("--program picks programs (in run order), alone or beside workload options; sizes apply to their program", () => {
+    const o = parseOptions(["--program", "hash,startup", "--hash-files", "200", "--spawns", "3"]);
+    expect(o.custom).toBe(true);
+    expect(o.cases).toEqual([]);
+    expect(o.programs.map((p) => [p.program, p.count])).toEqual([["startup", 3], ["hash", 200]]);
+    expect(names(["--program", "fresh-read", "--program", "hash"])).toEqual(["fresh-read", "hash"]);
+    const both = parseOptions(["--workload", "nop", "--program", "fresh-read", "--reads", "1000"]);
+    expect(both.cases.map(caseLabel)).toEqual(["nop batch 32"]);
+    expect(both.programs).toEqual([{ program: "fresh-read", group: "fresh-read", count: 1000, inFlight: 100 }]);
+    // Workload options alone: no programs.
+    expect(parseOptions(["--workload", "nop"]).programs).toEqual([]);
+    expect(parseOptions(["--suite", "programs", "--reads", "5000"]).programs[0].count).toBe(5000);
+  });
+
+  it("errors name the option", () => {
+    expect(usageError(["--program", "fresh-read,fly"])).toMatch(/--program takes fresh-read, startup, hash; got "fly"/);
+    expect(usageError(["--suite", "programs", "--program", "hash"])).toMatch(/--suite .*--program/);
+    expect(usageError(["--reads", "1000"])).toMatch(/--reads sizes the fresh-read program, which this run does not have/);
+    expect(usageError(["--program", "hash", "--spawns", "2"])).toMatch(/--spawns sizes the startup program/);
+    expect(usageError(["--program", "hash", "--hash-files", "0"])).toMatch(/--hash-files takes a positive integer, got "0"/);
+    expect(usageError(["--suite", "programs", "--reads", "1e5"])).toMatch(/--reads takes a positive integer/);
+    expect(usageError(["--suite", "everything"])).toMatch(/--suite takes quick, full, programs; got "everything"/);
+  });
+});
+
 describe("bench suites", () => {
   it("quick: NOP batch 1/32/128, page-cache randread QD 32, O_DIRECT randread QD 32 plain, fixed and submitted each", () => {
     expect(suiteCases("quick").map(caseLabel)).toEqual([
@@ -192,7 +237,7 @@ describe("bench suites", () => {
 // ---- the child protocol ----------------------------------------------------------------
 
 const env: RunEnv = {
-  programs: { refBench: "/rb", shim: "/shim.ts", bun: "/bun", deno: "/deno" },
+  programs: { refBench: "/rb", shim: "/shim.ts", program: "/program-child.ts", startup: "/startup.ts", bun: "/bun", deno: "/deno" },
   readFile: "/data",
   writeFile: "/scratch",
   durationMs: 300,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { childArgs, type RunEnv } from "../bench/children.ts";
-import { findRefBench, findRuntime, type Host, isDevClone, shimBeside } from "../bench/locate.ts";
+import { besideOrchestrator, findRefBench, findRuntime, type Host, isDevClone, shimBeside } from "../bench/locate.ts";
 import { makeCase } from "../bench/suites.ts";
 import { tempDir } from "./support/uring.ts";
 
@@ -56,11 +56,16 @@ describe("bench/locate.ts: the children in a clone and in an installed package",
     expect(isDevClone("/repo", fakeHost(["/repo/native/bench/ref_bench.c"]))).toBe(false); // no npm ci yet
     expect(shimBeside("/repo/bench/cli.ts")).toBe("/repo/bench/shim.ts");
     expect(shimBeside(`${pkg}/dist/bench/cli.js`)).toBe(`${pkg}/dist/bench/shim.js`);
+    expect(besideOrchestrator(`${pkg}/dist/bench/cli.js`, "startup")).toBe(`${pkg}/dist/bench/startup.js`);
+    expect(besideOrchestrator("/repo/bench/cli.ts", "program-child")).toBe("/repo/bench/program-child.ts");
   });
 
   it("a missing program makes its runs unsupported, with the reason", () => {
     const env: RunEnv = {
-      programs: { refBench: { missing: "no C reference" }, shim: "/p/dist/bench/shim.js", bun: { missing: "bun not found" }, deno: "/usr/bin/deno" },
+      programs: {
+        refBench: { missing: "no C reference" }, shim: "/p/dist/bench/shim.js", program: "/p/dist/bench/program-child.js",
+        startup: "/p/dist/bench/startup.js", bun: { missing: "bun not found" }, deno: "/usr/bin/deno",
+      },
       readFile: null, writeFile: null, durationMs: 100, warmupMs: 0,
     };
     const nop = makeCase("nop", {});
@@ -94,5 +99,13 @@ describe("scripts/build-bench.mjs: the bench bundle the package ships", () => {
     expect(shim).toContain("../runtime-deno/mod.js");
     expect(readFileSync(join(out, "shim.js"), "utf8")).not.toMatch(/^import .* from "\.\.\/runtime-/m);
     expect(readFileSync(join(out, "shim.js"), "utf8")).not.toMatch(/bun:ffi/);
+    // The program child: the same lazy adapters; startup: nothing at all before its clock starts.
+    const program = imports("program-child.js");
+    expect(foreign(program)).toEqual([]);
+    expect(program).toContain("../runtime-bun/mod.js");
+    expect(readFileSync(join(out, "program-child.js"), "utf8")).not.toMatch(/^import .* from "\.\.\/runtime-/m);
+    const startup = readFileSync(join(out, "startup.js"), "utf8");
+    expect(startup).not.toMatch(/^import /m);
+    expect(imports("startup.js")).toEqual(["node:fs/promises"]);
   });
 });
