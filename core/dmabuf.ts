@@ -2,11 +2,10 @@
 // shares: does this kernel register dma-bufs for a device (the 2026 io_uring
 // dmabuf series)? Where it does not, a dma-buf is mmapped and registered as
 // ordinary fixed buffers, and the code that submits I/O does not change.
-import { readFileSync } from "node:fs";
 import { type BufferPool, wrapMapping } from "./buffer-pool.ts";
 import { type DmabufProbeResult, probeDmabufRegistration } from "./dmabuf-probe.ts";
 import { uringError } from "./errors.ts";
-import type { Native } from "./native.ts";
+import { getHost, type Native } from "./native.ts";
 import { checkFd, checkInteger } from "./validate.ts";
 
 const PAGE = 4096;
@@ -33,7 +32,7 @@ export function dmabufRegistrationNoRing(native: Native): DmabufProbeResult {
 /** Whether fd is a dma-buf: the kernel lists its exporter ("exp_name:") in the fd's fdinfo. */
 export function isDmabuf(fd: number): boolean {
   try {
-    return /^exp_name:/m.test(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+    return /^exp_name:/m.test(new TextDecoder().decode(getHost().readFile(`/proc/self/fdinfo/${fd}`)));
   } catch {
     return false;
   }

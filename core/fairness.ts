@@ -10,12 +10,21 @@ const FLUSH_CHECK = 256; // a power of two
 
 // setImmediate (Bun and Deno have it) runs once timers and I/O have had their
 // turn, in microseconds. Taken at load, so fake timers installed later (a
-// test framework's) cannot stall the ring.
-const realSetImmediate = globalThis.setImmediate;
-const realSetTimeout = globalThis.setTimeout;
-const macrotask: (fn: () => void) => void = typeof realSetImmediate === "function"
-  ? (fn) => realSetImmediate(fn)
-  : (fn) => realSetTimeout(fn, 0);
+// test framework's) cannot stall the ring: as the property's descriptor,
+// whose getter (Deno's timer globals are getters that load its Node timers
+// layer, about 10 ms) is called only when a macrotask is first needed.
+function taken(name: "setImmediate" | "setTimeout"): () => ((fn: () => void, ms?: number) => unknown) | undefined {
+  const d = Object.getOwnPropertyDescriptor(globalThis, name);
+  let fn = d?.get ? undefined : d?.value;
+  return () => (fn ??= d?.get?.call(globalThis));
+}
+const realSetImmediate = taken("setImmediate");
+const realSetTimeout = taken("setTimeout");
+const macrotask = (fn: () => void): void => {
+  const immediate = realSetImmediate();
+  if (typeof immediate === "function") immediate(fn);
+  else realSetTimeout()!(fn, 0);
+};
 
 let flushes = 0;
 let canaryPending = false;

@@ -2,10 +2,9 @@
 // names (URINGSHIM_LIBRARY), one built from the shipped C sources
 // (native/build/: the clone's `npm ci`, or `uringshim-build` in an
 // installed package), then the package's prebuilt one for this platform.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { readEnv } from "./env.ts";
 import { UringError } from "./errors.ts";
+import { getHost } from "./native.ts";
 import { packageRoot } from "./paths.ts";
 import { hostPlatform, type Platform, platformName, PREBUILT_PLATFORMS, prebuiltFor } from "./platform.ts";
 
@@ -25,6 +24,11 @@ export function buildCommand(runtime: string): string {
   return "npx uringshim-build";
 }
 
+/** Joins path parts with "/" (node:path's join for the absolute, normalised paths used here, without loading node:path). */
+function join(...parts: string[]): string {
+  return parts.join("/").replace(/\/{2,}/g, "/");
+}
+
 function currentRuntime(): string {
   return "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 }
@@ -37,7 +41,7 @@ function currentRuntime(): string {
 export function chooseNativeLibrary(
   root: string,
   platform: Platform,
-  exists: (path: string) => boolean = existsSync,
+  exists: (path: string) => boolean = (path) => getHost().exists(path),
   env: Record<string, string | undefined> = { [LIBRARY_ENV]: readEnv(LIBRARY_ENV) },
   runtime: string = currentRuntime(),
 ): LibraryChoice {

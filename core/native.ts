@@ -63,6 +63,69 @@ export interface Native {
   createWaiter(eventFd: number, waiterMem: number, onWake: () => void): Waiter;
 }
 
+/**
+ * What core asks of the runtime before and besides the native library:
+ * the OS and CPU, and synchronous reads of the package's own files and of
+ * /proc. Each adapter answers with its runtime's own API and binds it
+ * before any core module evaluates (runtime-bun/host.ts,
+ * runtime-deno/host.ts): under Deno, node:fs or node:process would start
+ * its Node compatibility layer, tens of milliseconds at import.
+ */
+export interface Host {
+  /** process.platform's spelling: "linux". */
+  readonly os: string;
+  /** process.arch's spelling: "x64", "arm64". */
+  readonly arch: string;
+  /** Whether something exists at path (node:fs existsSync: false when it cannot be told). */
+  exists(path: string): boolean;
+  /** The file's bytes, or only its first maxBytes; throws the runtime's error when it cannot be read. */
+  readFile(path: string, maxBytes?: number): Uint8Array;
+}
+
+let host: Host | undefined;
+
+/** Called by the runtime adapter's host.ts, first thing. */
+export function bindHost(h: Host): void {
+  host = h;
+}
+
+type NodeFs = {
+  existsSync(path: string): boolean;
+  readFileSync(path: string): Uint8Array;
+  openSync(path: string, flags: string): number;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  closeSync(fd: number): void;
+};
+type NodeProcess = { platform: string; arch: string; getBuiltinModule(id: "node:fs"): NodeFs };
+
+/** A Host over node:fs and process, loaded on first use: core imported without an adapter (tests, tools). */
+function nodeHost(): Host {
+  const proc = (globalThis as unknown as { process: NodeProcess }).process;
+  let fs: NodeFs | undefined;
+  const nodeFs = () => (fs ??= proc.getBuiltinModule("node:fs"));
+  return {
+    os: proc.platform,
+    arch: proc.arch,
+    exists: (path) => nodeFs().existsSync(path),
+    readFile(path, maxBytes) {
+      if (maxBytes === undefined) return nodeFs().readFileSync(path);
+      const f = nodeFs();
+      const fd = f.openSync(path, "r");
+      try {
+        const buf = new Uint8Array(maxBytes);
+        return buf.subarray(0, f.readSync(fd, buf, 0, maxBytes, 0));
+      } finally {
+        f.closeSync(fd);
+      }
+    },
+  };
+}
+
+/** The adapter's Host, or node's where none is bound. */
+export function getHost(): Host {
+  return (host ??= nodeHost());
+}
+
 let bound: Native | undefined;
 
 /** Called once by the runtime adapter's mod.ts. */

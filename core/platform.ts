@@ -2,9 +2,10 @@
 // C library. The libc is the one the running executable was linked
 // against, read from its ELF program interpreter (PT_INTERP): a musl
 // process cannot load a glibc library and vice versa, whatever else the
-// machine has installed.
-import { closeSync, openSync, readSync } from "node:fs";
-import process from "node:process";
+// machine has installed. Asked of the runtime through the adapter's Host
+// (core/native.ts), never node:process / node:fs: under Deno those start
+// its Node compatibility layer.
+import { getHost } from "./native.ts";
 
 export type Libc = "gnu" | "musl";
 
@@ -75,15 +76,10 @@ export function elfInterpreter(head: Uint8Array): string | null {
 
 /** The first bytes of a file (empty when it cannot be read). */
 function headOf(path: string, bytes = 4096): Uint8Array {
-  let fd: number | undefined;
   try {
-    fd = openSync(path, "r");
-    const buf = new Uint8Array(bytes);
-    return buf.subarray(0, readSync(fd, buf, 0, bytes, 0));
+    return getHost().readFile(path, bytes);
   } catch {
     return new Uint8Array(0);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -91,10 +87,9 @@ let host: Platform | undefined;
 
 /** This process's platform (computed once). */
 export function hostPlatform(): Platform {
-  host ??= {
-    os: process.platform,
-    arch: process.arch,
-    libc: process.platform === "linux" ? libcOfInterpreter(elfInterpreter(headOf("/proc/self/exe"))) : null,
-  };
+  if (host === undefined) {
+    const { os, arch } = getHost();
+    host = { os, arch, libc: os === "linux" ? libcOfInterpreter(elfInterpreter(headOf("/proc/self/exe"))) : null };
+  }
   return host;
 }

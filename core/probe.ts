@@ -8,7 +8,6 @@
 // Before QUERY the flags cannot be asked of the kernel; they are inferred
 // from its release and the `since` tables (opcodes.ts), and the result
 // says so.
-import { release } from "node:os";
 import {
   IO_URING_OP_SUPPORTED, IO_URING_QUERY_OPCODES, IORING_REGISTER_PROBE, IORING_REGISTER_QUERY,
 } from "./constants.ts";
@@ -289,6 +288,7 @@ function onRing<T>(native: Native, ringFd: number | undefined, fn: (fd: number, 
 }
 
 type DenoPermissions = { permissions: { querySync(d: { name: "sys"; kind: "osRelease" }): { state: string } } };
+type NodeOs = { release(): string };
 
 /**
  * The running kernel's release (uname -r), from the native library's
@@ -301,7 +301,10 @@ export function kernelRelease(native?: Native): string | undefined {
   if (own) return own;
   const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
   if (deno && deno.permissions.querySync({ name: "sys", kind: "osRelease" }).state !== "granted") return undefined;
-  return release();
+  // node:os only here, where there is no native library: a static import
+  // would load it (and under Deno the Node layer) at every import.
+  const proc = (globalThis as unknown as { process: { getBuiltinModule(id: "node:os"): NodeOs } }).process;
+  return proc.getBuiltinModule("node:os").release();
 }
 
 /**

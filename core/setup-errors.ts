@@ -3,10 +3,10 @@
 // it comes first) failing with EPERM, ENOSYS or ENOMEM. Each message names
 // the cause that applies to this process, read from /proc where it may be,
 // and the fix.
-import { readFileSync } from "node:fs";
 import { IORING_SETUP_CQE32, IORING_SETUP_NO_SQARRAY, IORING_SETUP_SQE128 } from "./constants.ts";
 import { ENOMEM, ENOSYS, EPERM, uringError, type UringError } from "./errors.ts";
 import { memlockLimit } from "./memlock.ts";
+import { getHost } from "./native.ts";
 
 const CAP_IPC_LOCK = 14n;
 const CAP_SYS_ADMIN = 21n;
@@ -25,7 +25,7 @@ function readProc(path: string): string | undefined {
   const deno = (globalThis as { Deno?: DenoPermissions }).Deno;
   if (deno && deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
   try {
-    return readFileSync(path, "utf8").trim();
+    return new TextDecoder().decode(getHost().readFile(path)).trim();
   } catch {
     return undefined;
   }

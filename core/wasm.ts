@@ -1,5 +1,5 @@
 // Loads asm/build/uring.wasm (built by `npm ci`) and types its exports.
-import { readFileSync } from "node:fs";
+import { getHost } from "./native.ts";
 import { wasmPath } from "./paths.ts";
 
 type U32Global = { value: number };
@@ -168,18 +168,21 @@ export interface UringWasm {
   ): number;
 }
 
+// Compiled once per process, on first use (the first Ring.open, not at
+// import), and instantiated once per ring: every ring of the process shares
+// the Module, and the scratch instance ringMemoryBytes sizes rings with.
 let compiled: WebAssembly.Module | undefined;
 let sizer: UringWasm | undefined;
 
 function wasmModule(): WebAssembly.Module {
   if (!compiled) {
-    let bytes: Uint8Array<ArrayBuffer>;
+    let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(readFileSync(wasmPath));
+      bytes = getHost().readFile(wasmPath);
     } catch (cause) {
       throw new Error(`uringshim: cannot read ${wasmPath}; build it with \`npm run build\` (npm ci does)`, { cause });
     }
-    compiled = new WebAssembly.Module(bytes);
+    compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   }
   return compiled;
 }

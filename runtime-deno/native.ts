@@ -2,17 +2,53 @@
 // does a blocking read of the eventfd on Deno's blocking pool and resolves
 // a promise. A pending call keeps the process alive, so it is started only
 // while operations are in flight and released (eventfd write) otherwise.
-import { loadError, nativeLibrary } from "../core/native-library.ts";
+import { type LibraryChoice, loadError, nativeLibrary } from "../core/native-library.ts";
 import type { Native, Waiter } from "../core/native.ts";
 import { symbols } from "./symbols.ts";
 
-function open() {
-  const library = nativeLibrary();
-  try {
-    return Deno.dlopen(library.path, symbols);
-  } catch (cause) {
-    throw loadError(library, cause, " (Deno needs --allow-ffi)");
+type Symbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
+type SymbolName = keyof typeof symbols;
+
+/**
+ * What opening a ring, its first operations and closing it call: bound
+ * when the adapter loads. Deno.dlopen builds a call trampoline per symbol
+ * (measured here: all 26 in the process's first dlopen 9 ms, these 10 about
+ * 5 ms); every other symbol is bound on its first call by a dlopen of that
+ * one symbol (about 0.25 ms), which reuses the library already loaded.
+ */
+export const STARTUP_SYMBOLS = [
+  "us_setup", "us_enter", "us_register", "us_register_eventfd", "us_unregister_eventfd", "us_eventfd",
+  "us_eventfd_write", "us_eventfd_read", "us_close", "us_kernel_release",
+] as const satisfies readonly SymbolName[];
+
+function pick<K extends SymbolName>(names: readonly K[]): Pick<typeof symbols, K> {
+  return Object.fromEntries(names.map((n) => [n, symbols[n]])) as Pick<typeof symbols, K>;
+}
+
+/**
+ * The library's symbols: STARTUP_SYMBOLS bound now, every other one a stub
+ * that binds it on its first call and puts it in its place (callers read
+ * `s.name` at each call, never keep a stub). A failing dlopen, now or
+ * later, is loadError's UringError.
+ */
+export function bindSymbols(library: LibraryChoice, dlopen: typeof Deno.dlopen = Deno.dlopen): Symbols {
+  const load = <K extends SymbolName>(names: readonly K[]) => {
+    try {
+      return dlopen(library.path, pick(names)).symbols;
+    } catch (cause) {
+      throw loadError(library, cause, " (Deno needs --allow-ffi)");
+    }
+  };
+  const s: Record<string, unknown> = { ...load(STARTUP_SYMBOLS) };
+  for (const name of Object.keys(symbols) as SymbolName[]) {
+    if (name in s) continue;
+    s[name] = (...args: unknown[]) => {
+      const fn = load([name])[name] as (...a: unknown[]) => unknown;
+      s[name] = fn;
+      return fn(...args);
+    };
   }
+  return s as Symbols;
 }
 
 // Deno types 64-bit FFI parameters as bigint.
@@ -23,7 +59,7 @@ const ns = (timeoutNs: number): bigint => (timeoutNs === -1 ? NO_TIMEOUT : BigIn
 const bases = new WeakMap<ArrayBufferLike, number>();
 
 export function createDenoNative(): Native {
-  const s = open().symbols;
+  const s = bindSymbols(nativeLibrary());
   // Pointer objects for addresses used on every call (mmap-mode contexts).
   const cached = new Map<number, Deno.PointerValue>();
   const p = (addr: number): Deno.PointerValue => {
@@ -61,7 +97,7 @@ export function createDenoNative(): Native {
     munmap: (addr, size) => s.us_munmap(Deno.UnsafePointer.create(BigInt(addr)), BigInt(size)),
     close: s.us_close,
     bind: (fd, addr, addrlen) => s.us_bind(fd, p(addr), addrlen),
-    listen: s.us_listen,
+    listen: (fd, backlog) => s.us_listen(fd, backlog), // bound on first use: not read here
     getsockname: (fd, addr, len) => s.us_getsockname(fd, p(addr), len),
     kernelRelease() {
       const out = new Uint8Array(65); // sizeof(struct utsname.release)
