@@ -26,9 +26,8 @@ import { type CqeSink, type Op, opError } from "./ops.ts";
 import { SOCK_STREAM } from "./op-constants.ts";
 import { Ring } from "./ring.ts";
 import { ownsBufferRing, type ReceivedChunk, sendTo } from "./ring-net.ts";
-import { AF_INET, AF_INET6, type SocketAddress } from "./sockaddr.ts";
+import { AF_INET, AF_INET6, isIPv4, isIPv6, type SocketAddress } from "./sockaddr.ts";
 import { checkBuffer, checkInteger, checkOptions } from "./validate.ts";
-import { isIPv4, isIPv6 } from "node:net";
 
 /** The private receive buffer of a connect()ed connection without a buffer ring. */
 const DEFAULT_READ_SIZE = 65536;

@@ -1,7 +1,75 @@
 // struct sockaddr_in / sockaddr_in6 / sockaddr_un to and from the objects
 // the socket methods take and return, in memory the kernel reads (and, for
 // accept and recvmsg, writes) at the addresses handed to it.
-import { isIPv4, isIPv6 } from "node:net";
+
+// Addresses are parsed here, not with node:net's isIPv4/isIPv6: importing
+// node:net costs Bun about 9 ms and starts Deno's Node compatibility layer.
+// One parser both validates and encodes, so what is accepted is exactly
+// what can be put in a sockaddr.
+
+const DECIMAL_OCTET = /^(?:0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+const ZONE = /^[0-9a-zA-Z\-.:]+$/;
+
+/** A dotted-quad IPv4 address's 4 bytes (no leading zeros, as inet_pton), or undefined when s is not one. */
+function ipv4Bytes(s: string): Uint8Array | undefined {
+  const parts = s.split(".");
+  if (parts.length !== 4) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    if (!DECIMAL_OCTET.test(parts[i]) || Number(parts[i]) > 255) return undefined;
+    out[i] = Number(parts[i]);
+  }
+  return out;
+}
+
+/** The 16-bit groups of one side of "::" (a trailing dotted IPv4 part allowed where v4 is), or undefined. */
+function ipv6Groups(half: string, v4: boolean): number[] | undefined {
+  if (half === "") return [];
+  const parts = half.split(":");
+  const groups: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (v4 && i === parts.length - 1 && part.includes(".")) {
+      const b = ipv4Bytes(part);
+      if (b === undefined) return undefined;
+      groups.push((b[0] << 8) | b[1], (b[2] << 8) | b[3]);
+    } else if (HEX_GROUP.test(part)) groups.push(parseInt(part, 16));
+    else return undefined;
+  }
+  return groups;
+}
+
+/** An IPv6 address's 16 bytes (a trailing dotted IPv4 part and a %zone allowed; the zone is not encoded), or undefined. */
+function ipv6Bytes(text: string): Uint8Array | undefined {
+  const zoneAt = text.indexOf("%");
+  if (zoneAt >= 0 && !ZONE.test(text.slice(zoneAt + 1))) return undefined;
+  const halves = (zoneAt >= 0 ? text.slice(0, zoneAt) : text).split("::");
+  if (halves.length > 2) return undefined;
+  const head = ipv6Groups(halves[0], halves.length === 1);
+  const tail = halves.length === 2 ? ipv6Groups(halves[1], true) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const n = head.length + tail.length;
+  // Without "::" all eight groups are there; "::" stands for at least one.
+  if (halves.length === 1 ? n !== 8 : n > 7) return undefined;
+  const groups = [...head, ...new Array<number>(8 - n).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    out[i * 2] = groups[i] >> 8;
+    out[i * 2 + 1] = groups[i] & 0xff;
+  }
+  return out;
+}
+
+/** Whether s is a dotted-quad IPv4 address (as node:net's isIPv4). */
+export function isIPv4(s: string): boolean {
+  return ipv4Bytes(s) !== undefined;
+}
+
+/** Whether s is an IPv6 address, optionally with a zone (as node:net's isIPv6). */
+export function isIPv6(s: string): boolean {
+  return ipv6Bytes(s) !== undefined;
+}
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -17,28 +85,6 @@ export type SocketAddress =
 
 /** What the socket methods accept: the family may be left out for IP addresses. */
 export type SocketAddressInput = { address: string; port: number; family?: "ipv4" | "ipv6" } | { path: string };
-
-function ipv6Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(16);
-  let s = text;
-  // A trailing dotted IPv4 part (::ffff:1.2.3.4) becomes the last 32 bits.
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (dotted) {
-    const v4 = dotted[1].split(".").map(Number);
-    const hex = `${((v4[0] << 8) | v4[1]).toString(16)}:${((v4[2] << 8) | v4[3]).toString(16)}`;
-    s = s.slice(0, -dotted[1].length) + hex;
-  }
-  const [head, tail] = s.includes("::") ? s.split("::") : [s, undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail !== undefined && tail !== "" ? tail.split(":") : [];
-  const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[i * 2] = v >> 8;
-    out[i * 2 + 1] = v & 0xff;
-  });
-  return out;
-}
 
 function ipv6Text(b: Uint8Array): string {
   const groups: number[] = [];
@@ -82,22 +128,23 @@ export function encodeSockaddr(fn: string, addr: unknown, name = "address"): Uin
     throw new RangeError(`${fn}(): ${name}.port must be an integer in [0, 65535], got ${String(port)}`);
   }
   if (typeof a.address !== "string") throw new TypeError(`${fn}(): ${name}.address must be a string`);
-  const v6 = a.family === "ipv6" || (a.family === undefined && isIPv6(a.address));
-  if (v6) {
-    if (!isIPv6(a.address)) throw new TypeError(`${fn}(): ${name}.address is not an IPv6 address: ${a.address}`);
+  const v6 = a.family === "ipv6" || a.family === undefined ? ipv6Bytes(a.address) : undefined;
+  if (v6 !== undefined || a.family === "ipv6") {
+    if (v6 === undefined) throw new TypeError(`${fn}(): ${name}.address is not an IPv6 address: ${a.address}`);
     const out = new Uint8Array(new ArrayBuffer(28));
     const v = new DataView(out.buffer);
     v.setUint16(0, AF_INET6, true);
     v.setUint16(2, port, false);
-    out.set(ipv6Bytes(a.address), 8);
+    out.set(v6, 8);
     return out;
   }
-  if (!isIPv4(a.address)) throw new TypeError(`${fn}(): ${name}.address is not an IPv4 or IPv6 address: ${a.address}`);
+  const v4 = ipv4Bytes(a.address);
+  if (v4 === undefined) throw new TypeError(`${fn}(): ${name}.address is not an IPv4 or IPv6 address: ${a.address}`);
   const out = new Uint8Array(new ArrayBuffer(16));
   const v = new DataView(out.buffer);
   v.setUint16(0, AF_INET, true);
   v.setUint16(2, port, false);
-  a.address.split(".").forEach((part, i) => (out[4 + i] = Number(part)));
+  out.set(v4, 4);
   return out;
 }
 
