@@ -602,7 +602,8 @@ export class RingBase implements Disposable {
 
   #stopWaiting(): void {
     this.#armed = false;
-    clearInterval(this.#safetyPoll);
+    // Only when one runs: Deno makes its timer functions on first use (about 10 ms), not worth it at close.
+    if (this.#safetyPoll !== undefined) clearInterval(this.#safetyPoll);
     this.#safetyPoll = undefined;
     this.#waiter.disarm();
   }
