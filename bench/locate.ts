@@ -119,24 +119,24 @@ export function exportedEntry(packageJson: string, rt: JsRuntime): string | null
   return typeof file === "string" ? file : null;
 }
 
-/** A .ts source (not .d.ts) below root/folder newer than its compiled dist/folder/*.js (or without one), or null. */
-function newerThanDist(root: string, folder: string): string | null {
+/** A .ts source (not .d.ts) below root/folder modified after builtMs (the entry's build), or null. */
+function newerThan(root: string, folder: string, builtMs: number): string | null {
   const dir = path.join(root, folder);
   if (!existsSync(dir)) return null;
   for (const f of readdirSync(dir, { recursive: true }) as string[]) {
     if (!f.endsWith(".ts") || f.endsWith(".d.ts")) continue;
-    const js = path.join(root, "dist", folder, f.replace(/\.ts$/, ".js"));
-    if (!existsSync(js) || statSync(path.join(dir, f)).mtimeMs > statSync(js).mtimeMs) return `${folder}/${f}`;
+    if (statSync(path.join(dir, f)).mtimeMs > builtMs) return `${folder}/${f}`;
   }
   return null;
 }
 
 /**
  * What the startup program imports for `import "uringshim"` under rt: the
- * package's export for that runtime (dist/runtime-<rt>/mod.js), what users
- * load. In a clone whose dist/ is missing or older than the sources it is
- * compiled from (core/, runtime-<rt>/), the TypeScript sources instead,
- * saying so: the runtime then also transpiles them, which users never pay.
+ * file the package's export names for that runtime (the one-file bundle
+ * dist/runtime-<rt>/uringshim.js), what users load. In a clone whose entry
+ * is missing or older than the sources it is built from (core/,
+ * runtime-<rt>/), the TypeScript sources instead, saying so: the runtime
+ * then also transpiles them, which users never pay.
  */
 export function packageEntry(root: string, rt: JsRuntime, clone: boolean): Entry {
   let file: string | null;
@@ -149,7 +149,8 @@ export function packageEntry(root: string, rt: JsRuntime, clone: boolean): Entry
   const dist = path.join(root, file);
   let stale: string | null = existsSync(dist) ? null : `${file} is missing`;
   if (clone && stale === null) {
-    const newer = newerThanDist(root, "core") ?? newerThanDist(root, `runtime-${rt}`);
+    const builtMs = statSync(dist).mtimeMs;
+    const newer = newerThan(root, "core", builtMs) ?? newerThan(root, `runtime-${rt}`, builtMs);
     if (newer !== null) stale = `dist/ is older than ${newer}`;
   }
   if (stale === null) return { url: pathToFileURL(dist).href, what: file.replace(/^\.\//, "") };

@@ -126,7 +126,7 @@ export interface ProgramEnv {
   entry: Record<JsRuntime, Entry>;
 }
 
-/** The module startup imports, as a file:// URL, and what it is ("dist/runtime-bun/mod.js"); or why there is none. */
+/** The module startup imports, as a file:// URL, and what it is ("dist/runtime-bun/uringshim.js"); or why there is none. */
 export type Entry = { url: string; what: string } | { missing: string };
 
 /** The command line of a fresh-read or hash run. */

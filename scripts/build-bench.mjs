@@ -7,10 +7,12 @@
 //
 // core/ and the runtime adapters are NOT bundled: every import of them
 // becomes an import of the package's own dist/<folder>/<file>.js (tsc's
-// output, scripts/build-dist.mjs), so the bench measures the very modules
-// users import, and shim.ts's `await import()` of the Bun or the Deno
-// adapter stays a lazy import of one file: bundled, both adapters would
-// land in one module whose `bun:ffi` import Deno cannot load.
+// output, scripts/build-dist.mjs), the JavaScript users' one-file bundle
+// (dist/runtime-<rt>/uringshim.js) is made of, and shim.ts's `await
+// import()` of the Bun or the Deno adapter stays a lazy import: bundled
+// here, both adapters would land in one module whose `bun:ffi` import Deno
+// cannot load. The startup program imports the bundle itself (the file the
+// package's export names: bench/locate.ts packageEntry).
 //
 //   node scripts/build-bench.mjs [OUT_DIR]   (default dist/bench)
 import { rmSync } from "node:fs";

@@ -164,13 +164,64 @@ describe(`the packed package, installed as a user would (${runtime})`, () => {
       "dist/core/mod.js", "dist/core/mod.d.ts", "dist/core/mod.js.map", "dist/runtime-bun/mod.js", "dist/runtime-deno/mod.js",
       "dist/core/no-adapter.js", "bin/uringshim-build.mjs", "native/include/uringshim.h", "native/src/syscalls.c",
     ]) expect(files).toContain(f);
+    // Beside each adapter's compiled modules, its one-file bundle (what the export condition names), map and types: nothing else.
+    for (const rt of ["bun", "deno"]) {
+      expect(files.filter((f) => f.startsWith(`dist/runtime-${rt}/uringshim`))).toEqual(
+        [`dist/runtime-${rt}/uringshim.d.ts`, `dist/runtime-${rt}/uringshim.js`, `dist/runtime-${rt}/uringshim.js.map`],
+      );
+    }
     expect(files).toContain(`prebuilt/${prebuiltFor(hostPlatform())}/liburingshim.so`);
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => /^(test|native\/test|core|runtime-|scripts|node_modules)\b/.test(f))).toEqual([]);
     // Nothing inside names the clone it was packed from.
-    const text = files.filter((f) => /\.(js|mjs|json|d\.ts)$/.test(f)).map((f) => readFileSync(join(pkg, f), "utf8")).join("\n");
+    const text = files.filter((f) => /\.(js|mjs|json|d\.ts|map)$/.test(f)).map((f) => readFileSync(join(pkg, f), "utf8")).join("\n");
     expect(text).not.toContain(root);
     expect(statSync(tarball).size).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it("import \"uringshim\" loads one file per runtime: the bundle imports only the runtime's own modules, and its map leads to the .ts sources", () => {
+    const pkg = join(npmDir, "node_modules/uringshim");
+    const dot = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports["."];
+    expect(Object.keys(dot)).toEqual(["types", "bun", "deno", "default"]);
+    for (const rt of ["bun", "deno"]) {
+      expect(dot[rt]).toBe(`./dist/runtime-${rt}/uringshim.js`);
+      const code = readFileSync(join(pkg, dot[rt]), "utf8");
+      // Import statements and import() calls (the bundle's whitespace is minified), not the words in its strings.
+      const specifiers = [...code.matchAll(/(?:^|[;}])import\s*(?:[\w$]+\s*,?\s*)?(?:\{[^}]*\}|\*\s*as\s+[\w$]+)?\s*(?:from\s*)?"([^"]+)"|\bimport\("([^"]+)"\)/gm)]
+        .map((m) => m[1] ?? m[2]);
+      expect(specifiers.filter((s) => !s.startsWith("node:") && s !== "bun:ffi"), rt).toEqual([]);
+      // Deno cannot load bun:ffi; and core evaluates without node: modules under Deno (startup.test.ts).
+      if (rt === "bun") expect(specifiers).toContain("bun:ffi");
+      else expect(specifiers).toEqual([]);
+      // Bun loads a file that starts with `// @bun` untranspiled, and decodes it as Latin-1: ASCII only.
+      if (rt === "bun") expect(code.startsWith("// @bun\n")).toBe(true);
+      expect(code.match(/[^\x00-\x7f]/)?.[0], rt).toBeUndefined();
+      expect(code).toMatch(/\n\/\/# sourceMappingURL=uringshim\.js\.map\n$/);
+      const map = JSON.parse(readFileSync(join(pkg, `${dot[rt]}.map`), "utf8")) as { sources: string[]; sourcesContent: string[] };
+      expect(map.sources).toContain("../../core/ring.ts");
+      expect(map.sources).toContain(`../../runtime-${rt}/native.ts`);
+      expect(map.sources.filter((s) => !/^\.\.\/\.\.\/(core|runtime-\w+)\/[\w-]+\.ts$/.test(s))).toEqual(["bundle-entry.js"]);
+      expect(map.sourcesContent).toHaveLength(map.sources.length);
+    }
+  });
+
+  it(`the bundle keeps the API's names, and stack traces name the functions${runtime === "bun" ? " and the .ts lines (Bun applies the source map)" : ""}`, () => {
+    writeFileSync(join(npmDir, "names.ts"), [
+      `import * as uringshim from "uringshim";`,
+      `const renamed = Object.entries(uringshim).filter(([k, v]) => typeof v === "function" && v.name !== k).map(([k]) => k);`,
+      `try { uringshim.Ring.open({ entries: 0 }); } catch (e) { console.log(JSON.stringify({ renamed, stack: (e as Error).stack })); }`,
+      "",
+    ].join("\n"));
+    const r = runtime === "bun" ? sh(bunExe(), ["names.ts"], npmDir) : sh(denoExe(), ["run", "-A", "names.ts"], npmDir);
+    const { renamed, stack } = JSON.parse(ok(r, "names.ts"));
+    // A bundle names a class that refers to itself _Ring; the build gives it back its name.
+    expect(renamed).toEqual([]);
+    expect(stack).toMatch(/^RangeError: Ring\.open\(\): options\.entries must be in/);
+    // Bun maps the whole position (`// @bun` bundles only); Deno maps line and column but keeps
+    // the bundle's file name when the .ts the map names is not there, as in any package.
+    expect(stack).toMatch(runtime === "bun"
+      ? /\n +at checkInteger \(\S*\/node_modules\/uringshim\/core\/validate\.ts:\d+:\d+\)\n/
+      : /\n +at checkInteger \(\S*\/node_modules\/uringshim\/dist\/runtime-deno\/uringshim\.js:\d+:\d+\)\n +at Ring\.open \(/);
   });
 
   it("npm publish --dry-run warns of nothing (metadata, bins, files)", () => {
