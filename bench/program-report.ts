@@ -1,7 +1,7 @@
 // bench/program-report.ts: the program cases' results (programs.ts): the
 // rounds summed up per (case, runner), their tables (for the human table
-// and the Markdown, report.ts prints them), their JSON, and the targets of
-// issue 16 they measure. Pure.
+// and the Markdown, report.ts prints them), their JSON, and the targets
+// they measure. Pure.
 import type { Raw } from "./orchestrate.ts";
 import { type ProgramCase, programLabel, type ProgramName, programRunnerLabel, type ProgramRun } from "./programs.ts";
 import { median, pairedRatios } from "./stats.ts";
@@ -170,7 +170,7 @@ export function programJson(r: ProgramResult) {
   };
 }
 
-// ---- targets (issue 16) -------------------------------------------------------------------------
+// ---- targets -----------------------------------------------------------------------------------
 
 /** The program targets with at least one runtime measured: fresh buffers ≤ 1.3x reused, startup ≤ 20 ms. */
 export function programTargets(results: readonly ProgramResult[]): TargetCheck[] {

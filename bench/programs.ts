@@ -1,4 +1,4 @@
-// bench/programs.ts: the program cases (issue 16): small real programs
+// bench/programs.ts: the program cases: small real programs
 // timed whole, each under Bun and Deno, through uringshim's promise API
 // ("promise") and through the runtime's own node:fs/promises ("fs-async")
 // in the same rounds. Pure: the cases, their labels, the children's

@@ -4,8 +4,8 @@
 //
 // Then bundles each adapter into one file, dist/runtime-<rt>/uringshim.js,
 // what the "bun" and "deno" export conditions name: importing ~45 modules
-// cost Bun ~5 ms and Deno ~11 ms more than one file holding the same code
-// (issue 16). The bundle is made from tsc's output, so it is the same
+// cost Bun ~5 ms and Deno ~11 ms more than one file holding the same code.
+// The bundle is made from tsc's output, so it is the same
 // JavaScript as the per-module files, and its source map leads through
 // tsc's maps back to the .ts sources. The per-module files stay: their
 // .d.ts are the package's types, and the bench's own bundles
