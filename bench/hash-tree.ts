@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { HASH_FILE_BYTES, PROGRAM_SEED } from "./programs.ts";
+import { HASH_FILE_BYTES, PROGRAM_SEED, xorshift32 } from "./programs.ts";
 
 /** The name of file i of n: zero-padded, so that sorting the names sorts by i. */
 export function treeName(i: number, n: number): string {
@@ -22,13 +22,7 @@ export function combineDigests(hexes: readonly string[]): string {
 
 /** Writes n files into dir (which exists); returns the digest a correct hash of them gives, and their total size. */
 export function makeTree(dir: string, n: number, seed = PROGRAM_SEED): { digest: string; bytes: number } {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const next = xorshift32(seed);
   const words = new Uint32Array(HASH_FILE_BYTES.max / 4);
   const bytes = new Uint8Array(words.buffer);
   const digests: string[] = [];

@@ -9,7 +9,7 @@
 // each worker's last read is compared with the file's bytes.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { PROGRAM_SEED, READ_BYTES, type TimedPass } from "./programs.ts";
+import { PROGRAM_SEED, READ_BYTES, type TimedPass, xorshift32 } from "./programs.ts";
 
 type Mod = typeof import("../runtime-bun/mod.ts");
 
@@ -21,13 +21,7 @@ export interface ReadPlan {
 /** n reads of READ_BYTES at offsets anywhere in a file of fileSize bytes (xorshift32 from seed). */
 export function readPlan(n: number, fileSize: number, seed = PROGRAM_SEED): ReadPlan {
   if (fileSize < READ_BYTES.max) throw new Error(`the file has ${fileSize} bytes, fewer than one read of ${READ_BYTES.max}`);
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const next = xorshift32(seed);
   const span = fileSize - READ_BYTES.max + 1;
   const offsets = new Float64Array(n);
   const sizes = new Uint16Array(n);

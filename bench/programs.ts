@@ -47,6 +47,17 @@ export const HASH_IN_FLIGHT = 64;
 /** The seed of the read plan and of the hash tree's sizes and bytes. */
 export const PROGRAM_SEED = 16;
 
+/** xorshift32 from seed: the programs' sizes, offsets and file bytes, the same on every run. */
+export function xorshift32(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+}
+
 /** The two shapes a fresh-read or hash child times, in this order: the ratio is the second's time over the first's. */
 export const SHAPES = { "fresh-read": ["reused", "fresh"], hash: ["prelisted", "streamed"] } as const;
 
