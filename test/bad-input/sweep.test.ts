@@ -46,9 +46,10 @@ describe.each([["no-mmap"], ["mmap"]] as const)("bad input (%s)", (mode) => {
         }
         const why = mismatch(got.thrown, row.fn, row.args[i].name, b);
         if (why !== undefined) failures.push(`${what}: ${why}`);
-        // A refused call queues nothing (kernel-refused ones ran to completion).
+        // A refused call queues nothing (kernel-refused ones ran to completion);
+        // a refused link() takes its valid members out of the queue again.
         if (ring !== undefined && !b.kernel && !got.async) {
-          if (after![0] !== before![0] || after![1] !== before![1]) failures.push(`${what}: queued something (pending/sq ${before} → ${after})`);
+          if (after![0] > before![0] || after![1] < before![1]) failures.push(`${what}: queued something (pending/sq ${before} → ${after})`);
         }
       }
     }

@@ -538,7 +538,7 @@ export const NO_ARGUMENTS: Record<string, string[]> = {
 export const EXEMPT: Record<string, string[]> = {
   Ring: [
     // protected helpers of the class chain (not public API)
-    "check", "start", "startStream", "enqueue", "waitUntil", "inFlightMatching", "cancelMatching", "cancelRequest", "fileArg",
+    "check", "start", "startStream", "mapped", "enqueue", "waitUntil", "inFlightMatching", "cancelMatching", "cancelRequest", "fileArg",
     "fixedTarget", "onResourceCqe", "refusal",
     // Ring.open() records the compat outcome through it, once
     "initCompat",
