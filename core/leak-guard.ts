@@ -43,3 +43,14 @@ export function guard(target: object, what: string, release: () => void, token: 
 export function unguard(token: object): void {
   registry.unregister(token);
 }
+
+const quiet = new FinalizationRegistry<() => void>((release) => release());
+
+/**
+ * Calls release() once target is collected, with no warning: for memory the
+ * library owns and frees only this way (staging slots). Never called when a
+ * Worker is terminated: the runtime frees its heap without collecting.
+ */
+export function releaseWhenCollected(target: object, release: () => void): void {
+  quiet.register(target, release);
+}

@@ -2,7 +2,7 @@
 // memory the garbage collector can never move or reuse while the kernel
 // writes into it. BufferPool (registered buffers) builds on this.
 import { closedError, uringError } from "./errors.ts";
-import { guard, unguard } from "./leak-guard.ts";
+import { guard, releaseWhenCollected, unguard } from "./leak-guard.ts";
 import { getNative, type Native } from "./native.ts";
 import { checkBoolean, checkInteger, checkOptions } from "./validate.ts";
 
@@ -17,6 +17,26 @@ export interface NativeBufferOptions {
   transparentHugePages?: boolean;
   /** mlock the memory (counts against RLIMIT_MEMLOCK). */
   lock?: boolean;
+}
+
+/**
+ * size bytes of zeroed native memory that the engine hands the kernel for its
+ * own requests (staging slots), as one view. It is unmapped once that view's
+ * ArrayBuffer is collected, which cannot happen while a request in flight
+ * references it. Not an ArrayBuffer of the runtime's heap: a terminated
+ * Worker's heap is freed before its thread exits, and until then the kernel
+ * still completes the thread's reads, into memory the runtime may have
+ * reused (test/exit.test.ts, "Workers terminated"). This memory just stays
+ * mapped: termination collects nothing.
+ */
+export function engineMemory(native: Native, size: number): { bytes: Uint8Array; address: number } {
+  const out = new BigUint64Array(1);
+  const res = native.bufAlloc(size, 0, native.addressOf(out));
+  if (res < 0) throw uringError("bufAlloc", res);
+  const address = Number(out[0]);
+  const bytes = new Uint8Array(native.bufferAt(address, size));
+  releaseWhenCollected(bytes.buffer, () => native.bufFree(address, size));
+  return { bytes, address };
 }
 
 export class NativeBuffer implements Disposable {

@@ -7,6 +7,7 @@
 // memory whose address is known and is copied into the caller's buffer at
 // completion; a small write is copied in when its SQE is written. Copying
 // 2 KiB costs about what the address lookup of a reused buffer does.
+import { engineMemory } from "./native-buffer.ts";
 import type { Native } from "./native.ts";
 
 /** Requests of at most this many bytes are staged. */
@@ -35,9 +36,9 @@ export class Staging {
     if (slot !== undefined) return slot;
     const first = this.#addresses.length;
     if (first >= this.#maxSlots) return -1;
-    // An ArrayBuffer this size lives outside the GC heap in both engines: its address never changes.
-    const chunk = new Uint8Array(new ArrayBuffer(CHUNK_SLOTS * STAGE_MAX));
-    const base = this.#native.addressOf(chunk);
+    // Native memory, not an ArrayBuffer of the runtime's heap: a terminated
+    // Worker's heap is freed while the kernel may still complete a read into it.
+    const { bytes: chunk, address: base } = engineMemory(this.#native, CHUNK_SLOTS * STAGE_MAX);
     const n = Math.min(CHUNK_SLOTS, this.#maxSlots - first);
     for (let i = 0; i < n; i++) {
       this.#chunks.push(chunk);
