@@ -1,14 +1,27 @@
-// The Native interface on bun:ffi. Wake-ups: a native thread blocks on the
-// eventfd and calls a threadsafe JSCallback (bun:ffi has no nonblocking
-// calls).
-import { dlopen, JSCallback, ptr, toArrayBuffer, type Pointer } from "bun:ffi";
+// The Native interface on bun:ffi. Wake-ups: Bun's own event loop polls the
+// ring's eventfd (a nonblocking fd read as a Bun.file() stream), so no thread
+// of ours ever calls into JavaScript.
+//
+// bun:ffi has no nonblocking calls, and a native thread calling a threadsafe
+// JSCallback (the first design) is not safe in a Worker: Bun tears down a
+// terminated Worker's VM, its JSCallbacks' code included, before the
+// Worker's thread exits, and nothing tells a foreign thread. A completion in
+// between had the waiter jump into freed code (test/exit.test.ts, "Workers
+// terminated": most runs segfaulted under load). Bun stops polling with the
+// VM it belongs to.
+import { dlopen, ptr, toArrayBuffer, type Pointer } from "bun:ffi";
 import { loadError, nativeLibrary } from "../core/native-library.ts";
-import { uringError } from "../core/errors.ts";
 import type { Native, Waiter } from "../core/native.ts";
 import { symbols } from "./symbols.ts";
 
-// A JSCallback must outlive every call its thread queued before it stopped.
-const CALLBACK_GRACE_MS = 1000;
+/** What the waiter uses of Bun.file() (typed here so that `deno check` needs no Bun types). */
+interface Reader {
+  read(): Promise<{ done: boolean }>;
+  cancel(): Promise<void>;
+}
+interface BunFiles {
+  file(fd: number): { stream(): { getReader(): Reader } };
+}
 
 function open() {
   const library = nativeLibrary();
@@ -34,7 +47,10 @@ export function createBunNative(): Native {
     mmapEnter: (ctx, minComplete, flags, timeoutNs) => s.us_mmap_enter(p(ctx), minComplete, flags, timeoutNs),
     munmapRings: (ctx) => s.us_munmap_rings(p(ctx)),
     mmapSetEnterFd: (ctx, enterFd, enterFlags) => s.us_mmap_set_enter_fd(p(ctx), enterFd, enterFlags),
-    eventfd: (initval, nonblock) => s.us_eventfd(initval, nonblock ? 1 : 0),
+    // Always O_NONBLOCK: Bun polls a nonblocking fd in its event loop (a
+    // blocking one it reads with pread on its thread pool: ESPIPE), and
+    // nothing under Bun reads an eventfd blocking.
+    eventfd: (initval, _nonblock) => s.us_eventfd(initval, 1),
     eventfdWrite: s.us_eventfd_write,
     bufAlloc: (size, flags, out) => s.us_buf_alloc(size, flags, p(out)),
     bufFree: (addr, size) => s.us_buf_free(p(addr), size),
@@ -59,24 +75,67 @@ export function createBunNative(): Native {
       return ptr(buffer as Uint8Array) as unknown as number;
     },
     bufferAt: (addr, length) => toArrayBuffer(p(addr), 0, length),
-    createWaiter(eventFd, waiterMem, onWake): Waiter {
-      const callback = new JSCallback(() => onWake(), { args: ["i32"], returns: "void", threadsafe: true });
-      const res = s.us_waiter_start(p(waiterMem), eventFd, callback.ptr);
-      if (res < 0) {
-        callback.close();
-        throw uringError("waiter_start", res);
-      }
+    createWaiter(eventFd, _waiterMem, onWake): Waiter {
+      // One stream while ops are in flight, one read of it pending at a time.
+      // A pending read keeps the process alive, so an idle ring cancels its
+      // stream; lazily, one macrotask after disarm(), so a loop that awaits
+      // one op and starts the next keeps the same stream (a new one costs
+      // about 30 us).
+      let reader: Reader | undefined;
+      let reading = false;
+      let wanted = false;
+      let closed = false;
+      let releaseQueued = false;
+      const pull = (r: Reader) => {
+        reading = true;
+        r.read().then(({ done }) => {
+          if (r !== reader) return;
+          reading = false;
+          if (done) {
+            reader = undefined;
+            return;
+          }
+          onWake();
+          if (wanted && r === reader && !reading) pull(r);
+        }, () => {
+          // A read error (the fd is gone): the next arm() starts a new stream.
+          if (r === reader) {
+            reader = undefined;
+            reading = false;
+          }
+        });
+      };
+      const cancel = (): Promise<void> => {
+        const r = reader;
+        reader = undefined;
+        reading = false;
+        return r === undefined ? Promise.resolve() : r.cancel().catch(() => {});
+      };
+      const release = () => {
+        releaseQueued = false;
+        if (!wanted && !closed) void cancel();
+      };
       return {
-        // The thread always blocks on the eventfd; core turns notifications
-        // on only while ops are in flight, and its poll timer keeps the
-        // process alive meanwhile.
-        arm() {},
-        disarm() {},
+        arm() {
+          wanted = true;
+          if (closed) return;
+          const r = reader ?? (reader = (globalThis as unknown as { Bun: BunFiles }).Bun.file(eventFd).stream().getReader());
+          if (!reading) pull(r);
+        },
+        disarm() {
+          wanted = false;
+          if (reader !== undefined && !releaseQueued) {
+            releaseQueued = true;
+            setImmediate(release);
+          }
+        },
         close(closeEventfd) {
-          s.us_waiter_stop(p(waiterMem));
-          closeEventfd();
-          const t = setTimeout(() => callback.close(), CALLBACK_GRACE_MS);
-          (t as { unref?: () => void }).unref?.();
+          closed = true;
+          wanted = false;
+          // Bun polls a dup of the fd (closed after the cancel); ours is closed
+          // after the cancel too, so a reused number can never be Bun's.
+          if (reader === undefined) closeEventfd();
+          else void cancel().then(closeEventfd);
         },
       };
     },
