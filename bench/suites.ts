@@ -99,7 +99,7 @@ export function notApplicable(impl: Impl, c: Case): string | null {
     case "batch":
       return null;
     case "promise":
-      return c.submitEach ? "the promise API submits once per event-loop turn" : null;
+      return c.submitEach ? "the promise API submits together what one macrotask started" : null;
     case "fs-sync":
     case "fs-async":
     case "native-file":
