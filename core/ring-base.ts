@@ -790,10 +790,15 @@ export class RingBase implements Disposable {
     for (const member of members) {
       const op = this.#queuedOp(member);
       if (op === undefined || op.chain !== 0) continue;
-      this.#queue.splice(this.#queue.lastIndexOf(op), 1);
       member.catch(noop);
-      op.reject(uringError(op.spec.name, -ECANCELED, "not submitted: the link() it was passed to threw"));
+      this.#rejectQueued(op, uringError(op.spec.name, -ECANCELED, "not submitted: the link() it was passed to threw"));
     }
+  }
+
+  /** Takes op (queued, in no chain) out of the queue, never to be submitted, and rejects it with error. */
+  #rejectQueued(op: Op, error: UringError): void {
+    this.#queue.splice(this.#queue.lastIndexOf(op), 1);
+    op.reject(error);
   }
 
   /**
@@ -814,13 +819,10 @@ export class RingBase implements Disposable {
         : "only IOSQE_IO_DRAIN and IOSQE_ASYNC can be set here";
       throw new RangeError(`sqeSetFlags(): flags 0x${other.toString(16)} cannot be set on a promise operation: ${why}`);
     }
-    const q = this.#queue;
-    for (let i = q.length - 1; i >= this.#queueHead; i--) {
-      if (q[i].promise !== member) continue;
-      q[i].sqeFlags |= n;
-      return member;
-    }
-    throw new TypeError("sqeSetFlags(): member is not an operation of this ring that is still waiting to be submitted");
+    const op = this.#queuedOp(member);
+    if (op === undefined) throw new TypeError("sqeSetFlags(): member is not an operation of this ring that is still waiting to be submitted");
+    op.sqeFlags |= n;
+    return member;
   }
 
   /**
@@ -843,16 +845,12 @@ export class RingBase implements Disposable {
       // A scan, not a per-op map: cancel is rare, the hot path stays lean.
       const inFlight = this.#ops.find(target);
       if (inFlight !== undefined) return this.mapped(this.start<number>(cancelSpec, -1, 0, 0, 0, 0, 0, 0, inFlight), () => 1);
-      for (let i = this.#queueHead; i < this.#queue.length; i++) {
-        const op = this.#queue[i];
-        if (op.promise !== target) continue;
+      const queued = this.#queuedOp(target);
+      if (queued !== undefined) {
         // Still queued: it never reaches the kernel (a chain fails as a whole).
-        const error = uringError(op.spec.name, -ECANCELED);
-        if (op.chain !== 0) op.error = error;
-        else {
-          this.#queue.splice(i, 1);
-          op.reject(error);
-        }
+        const error = uringError(queued.spec.name, -ECANCELED);
+        if (queued.chain !== 0) queued.error = error;
+        else this.#rejectQueued(queued, error);
         return Promise.resolve(1);
       }
       // Completed already (or never this ring's): nothing to cancel.
